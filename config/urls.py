@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from meetings.views import HomeView
+
+admin.site.site_header = _("Delaktig – staff pages")
+admin.site.site_title = "Delaktig"
+admin.site.index_title = _("Meetings, protocols and working groups")
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,502 @@
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from organisations.models import split_aliases
+
+# Links from protocol content to people, organisations and groups. The far side is
+# PROTECTed so that deleting a record can never silently change a protocol.
+
+
+class AttendanceOrganisation(models.Model):
+    attendance = models.ForeignKey("Attendance", on_delete=models.CASCADE)
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attendance", "organisation"], name="attendance_organisation_unique"
+            )
+        ]
+
+
+class AgendaItemWorkingGroup(models.Model):
+    agenda_item = models.ForeignKey("AgendaItem", on_delete=models.CASCADE)
+    working_group = models.ForeignKey("projects.WorkingGroup", on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agenda_item", "working_group"], name="agenda_item_working_group_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["working_group", "agenda_item"], name="agenda_item_group_idx")
+        ]
+
+
+class ActionItemPerson(models.Model):
+    action_item = models.ForeignKey("ActionItem", on_delete=models.CASCADE)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_item", "person"], name="action_item_person_unique"
+            )
+        ]
+
+
+class ActionItemOrganisation(models.Model):
+    action_item = models.ForeignKey("ActionItem", on_delete=models.CASCADE)
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_item", "organisation"], name="action_item_organisation_unique"
+            )
+        ]
+
+
+class MeetingSeries(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    aliases = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_(
+            "One per line: other names the protocols use, such as “Gemensam ledningsgrupp”."
+        ),
+    )
+    description = models.TextField(_("description"), blank=True)
+    default_place = models.CharField(_("usual place"), max_length=200, blank=True)
+    weekday = models.PositiveSmallIntegerField(
+        _("usual weekday"), choices=Weekday.choices, null=True, blank=True
+    )
+    start_time = models.TimeField(_("usual start time"), null=True, blank=True)
+    duration = models.DurationField(
+        _("usual duration"),
+        null=True,
+        blank=True,
+        help_text=_("For example 2:00:00 for two hours."),
+    )
+    interval_weeks = models.PositiveSmallIntegerField(
+        _("weeks between meetings"),
+        default=4,
+        help_text=_("Used to suggest the date of the next meeting."),
+    )
+    standing_members = models.ManyToManyField(
+        "people.Person",
+        verbose_name=_("standing members"),
+        blank=True,
+        related_name="standing_in_series",
+    )
+    open_to_all = models.BooleanField(
+        _("open to all"), default=True, help_text=_("Anyone may come to the meetings.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_aliases(self.aliases)
+
+
+class MeetingQuerySet(models.QuerySet):
+    def published(self) -> MeetingQuerySet:
+        return self.filter(protocol_state=Meeting.ProtocolState.PUBLISHED)
+
+    def upcoming(self, today: datetime.date) -> MeetingQuerySet:
+        return self.filter(status=Meeting.Status.PLANNED, date__gte=today).order_by(
+            "date", "start_time"
+        )
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class ProtocolState(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+
+    series = models.ForeignKey(
+        MeetingSeries, verbose_name=_("series"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    status = models.CharField(
+        _("meeting status"), max_length=16, choices=Status.choices, default=Status.PLANNED
+    )
+    protocol_state = models.CharField(
+        _("protocol"), max_length=16, choices=ProtocolState.choices, default=ProtocolState.DRAFT
+    )
+    approved_by = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approved_meetings",
+        help_text=_("The person who checked the protocol (justerare)."),
+    )
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    note_taker_signature = models.CharField(
+        _("signed by"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The closing signature exactly as written, for example “Vid pennan Pernilla Kvist”."
+        ),
+    )
+    history = HistoricalRecords()
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-start_time"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "date"],
+                name="meeting_once_per_series_and_day",
+                violation_error_message=_("This series already has a meeting on that date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True)
+                | Q(start_time__isnull=True)
+                | Q(end_time__gt=models.F("start_time")),
+                name="meeting_ends_after_start",
+                violation_error_message=_("The meeting must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(protocol_state="published") | Q(published_at__isnull=False),
+                name="meeting_published_has_timestamp",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date"], name="meeting_date_idx"),
+            models.Index(fields=["protocol_state", "-date"], name="meeting_state_date_idx"),
+            models.Index(fields=["series", "-date"], name="meeting_series_date_idx"),
+            models.Index(fields=["status", "date"], name="meeting_status_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return f"{self.series.name} {date_format(self.date, 'DATE_FORMAT')}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.protocol_state == self.ProtocolState.PUBLISHED
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.approved_on and self.date and self.approved_on < self.date:
+            errors["approved_on"] = _(
+                "The protocol cannot be approved before the meeting was held (%(date)s)."
+            ) % {"date": date_format(self.date, "DATE_FORMAT")}
+        if self.protocol_state == self.ProtocolState.APPROVED and not self.approved_by_id:
+            errors["approved_by"] = _("Say who approved the protocol.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Attendance(models.Model):
+    """One line of the attendance list, keeping the name and affiliation as the protocol wrote them."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+        EXPECTED = "expected", _("Expected")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attendances",
+    )
+    name_as_written = models.CharField(
+        _("name as written"),
+        max_length=200,
+        blank=True,
+        help_text=_("Filled from the person if empty."),
+    )
+    affiliation_as_written = models.CharField(
+        _("affiliation as written"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example “Ria/G7” or “HR-chef socialförvaltningen”."),
+    )
+    organisations = models.ManyToManyField(
+        "organisations.Organisation",
+        verbose_name=_("organisations"),
+        blank=True,
+        through=AttendanceOrganisation,
+        related_name="attendances",
+        help_text=_("The organisations the affiliation names, for lists and search."),
+    )
+    status = models.CharField(
+        _("attendance"), max_length=16, choices=Status.choices, default=Status.PRESENT
+    )
+    is_standing_member = models.BooleanField(_("standing member"), default=False)
+    is_chair = models.BooleanField(_("chair"), default=False)
+    is_note_taker = models.BooleanField(_("note-taker"), default=False)
+    is_approver = models.BooleanField(_("approver"), default=False)
+    is_guest = models.BooleanField(_("guest"), default=False)
+    history = HistoricalRecords(m2m_fields=[organisations])
+
+    class Meta:
+        ordering = ["meeting", "order", "pk"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "person"],
+                condition=Q(person__isnull=False),
+                name="attendance_person_once_per_meeting",
+                violation_error_message=_("This person is already listed for the meeting."),
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(name_as_written=""),
+                name="attendance_has_name",
+                violation_error_message=_("Choose a person or write a name."),
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "meeting"], name="attendance_person_idx")]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in (self.name_as_written, self.affiliation_as_written) if p)
+
+    def save(self, *args, **kwargs) -> None:
+        # The snapshot is taken once; later changes to the person never rewrite it.
+        if self.person_id and not self.name_as_written:
+            self.name_as_written = self.person.name
+        super().save(*args, **kwargs)
+
+    @property
+    def roles(self) -> list[str]:
+        flags = {
+            "chair": self.is_chair,
+            "note_taker": self.is_note_taker,
+            "approver": self.is_approver,
+            "guest": self.is_guest,
+        }
+        return [role for role, on in flags.items() if on]
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        INFORMATION = "information", _("Information")
+        DISCUSSION = "discussion", _("Discussion")
+        DECISION = "decision", _("Decision")
+        TABLED = "tabled", _("Tabled")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    level = models.PositiveSmallIntegerField(
+        _("level"),
+        choices=[(1, _("Item")), (2, _("Sub-item"))],
+        default=1,
+        help_text=_("Sub-items sit under the item before them, as under “Övrigt”."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(
+        _("text"), blank=True, help_text=_("Markdown: lists, links and bold text.")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DISCUSSION)
+    working_groups = models.ManyToManyField(
+        "projects.WorkingGroup",
+        verbose_name=_("working groups"),
+        blank=True,
+        through=AgendaItemWorkingGroup,
+        related_name="agenda_items",
+    )
+    picked_up_by = models.ForeignKey(
+        "self",
+        verbose_name=_("picked up by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="picks_up",
+        help_text=_("For a tabled item: the later item where it was taken up."),
+    )
+    history = HistoricalRecords(m2m_fields=[working_groups])
+
+    class Meta:
+        ordering = ["meeting", "order"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "order"],
+                name="agenda_item_order_unique_per_meeting",
+                violation_error_message=_("Two items of the meeting have the same number."),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind"], name="agenda_item_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+
+class Decision(models.Model):
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decisions",
+    )
+    text = models.TextField(_("decision"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def open(self) -> ActionItemQuerySet:
+        return self.filter(status=ActionItem.Status.OPEN)
+
+
+class ActionItem(models.Model):
+    """Something someone promised to do: “Martina lovar att kolla upp detta”."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("raised at"),
+        on_delete=models.CASCADE,
+        related_name="action_items",
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+    )
+    text = models.TextField(_("what is to be done"))
+    assigned_people = models.ManyToManyField(
+        "people.Person",
+        verbose_name=_("people"),
+        blank=True,
+        through=ActionItemPerson,
+        related_name="action_items",
+    )
+    assigned_organisations = models.ManyToManyField(
+        "organisations.Organisation",
+        verbose_name=_("organisations"),
+        blank=True,
+        through=ActionItemOrganisation,
+        related_name="action_items",
+    )
+    assignees_as_written = models.CharField(
+        _("assignees as written"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example “Ia och Allan”."),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_next_meeting = models.BooleanField(_("by the next meeting"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    followed_up_at = models.ForeignKey(
+        Meeting,
+        verbose_name=_("followed up at"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followed_up_action_items",
+    )
+    history = HistoricalRecords(m2m_fields=[assigned_people, assigned_organisations])
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        indexes = [models.Index(fields=["status", "meeting"], name="action_item_status_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def fill_assignees_as_written(self) -> None:
+        """Snapshot the assignees' names once, so the protocol keeps them whatever happens later."""
+        if self.assignees_as_written:
+            return
+        names = [p.name for p in self.assigned_people.all()]
+        names += [o.name for o in self.assigned_organisations.all()]
+        if names:
+            self.assignees_as_written = ", ".join(names)
+            self.save(update_fields=["assignees_as_written"])

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Affiliation, Person
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    extra = 1
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "affiliation_summary", "publication_level_display", "user"]
+    list_filter = ["publication_level", "created_by_import", "affiliations__organisation"]
+    search_fields = ["name", "aliases", "email", "affiliations__organisation__name"]
+    autocomplete_fields = ["user"]
+    inlines = [AffiliationInline]
+    list_select_related = ["user"]
+    fieldsets = [
+        (None, {"fields": ["name", "aliases", "publication_level"]}),
+        (_("Contact details"), {"fields": ["email", "phone", "user"]}),
+        (_("Import"), {"fields": ["created_by_import"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("affiliations__organisation")
+
+    @admin.display(description=_("affiliation"))
+    def affiliation_summary(self, person: Person) -> str:
+        return "; ".join(str(a) for a in person.current_affiliations())
+
+    @admin.display(description=_("shown publicly as"))
+    def publication_level_display(self, person: Person) -> str:
+        return person.public_name

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Membership, WorkingGroup
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["person"]
+
+
+@admin.register(WorkingGroup)
+class WorkingGroupAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "status", "parent"]
+    list_filter = ["status", "organisations"]
+    search_fields = ["name", "aliases", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent", "organisations", "formed_at"]
+    list_select_related = ["parent"]
+    inlines = [MembershipInline]

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import ActionItem, AgendaItem, Attendance, Meeting
+
+
+class MeetingAdminForm(forms.ModelForm):
+    """Publishing goes through the publish action, which checks the protocol first."""
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "series",
+            "date",
+            "start_time",
+            "end_time",
+            "place",
+            "theme",
+            "status",
+            "protocol_state",
+            "approved_by",
+            "approved_on",
+            "note_taker_signature",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "protocol_state" in self.fields:
+            self.fields["protocol_state"].choices = [
+                choice
+                for choice in self.fields["protocol_state"].choices
+                if choice[0] != Meeting.ProtocolState.PUBLISHED
+            ]
+            self.fields["protocol_state"].help_text = _(
+                "Publish with the action “Publish protocols” in the list of meetings."
+            )
+
+
+class AttendanceFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            person = form.cleaned_data.get("person")
+            if person is None:
+                continue
+            if person.pk in seen:
+                form.add_error(
+                    "person",
+                    _("%(name)s is already listed for this meeting.") % {"name": person.name},
+                )
+            seen.add(person.pk)
+
+
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = Attendance
+        fields = [
+            "order",
+            "person",
+            "name_as_written",
+            "affiliation_as_written",
+            "organisations",
+            "status",
+            "is_standing_member",
+            "is_chair",
+            "is_note_taker",
+            "is_approver",
+            "is_guest",
+        ]
+
+
+class AgendaItemForm(forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = [
+            "meeting",
+            "order",
+            "level",
+            "kind",
+            "title",
+            "body",
+            "working_groups",
+            "picked_up_by",
+        ]
+
+
+class ActionItemForm(forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = [
+            "meeting",
+            "agenda_item",
+            "text",
+            "assigned_people",
+            "assigned_organisations",
+            "assignees_as_written",
+            "due_date",
+            "due_next_meeting",
+            "status",
+            "followed_up_at",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("DELETE"):
+            return cleaned
+        if not cleaned.get("assigned_people") and not cleaned.get("assigned_organisations"):
+            raise ValidationError(
+                _("Say who will do it: choose at least one person or organisation.")
+            )
+        return cleaned

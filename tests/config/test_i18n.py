@@ -1,0 +1,51 @@
+"""Swedish by default, English available, and the Swedish catalog complete."""
+
+import datetime
+from pathlib import Path
+
+import polib
+import pytest
+from django.utils import translation
+from django.utils.formats import date_format
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "locale" / "sv" / "LC_MESSAGES" / "django.po"
+
+
+def test_dates_are_shown_the_swedish_way():
+    assert date_format(datetime.date(2017, 1, 23)) == "23 januari 2017"
+
+
+def test_the_swedish_catalog_translates_every_string():
+    catalog = polib.pofile(str(CATALOG))
+    missing = [entry.msgid for entry in catalog.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalog.fuzzy_entries()]
+    assert missing == []
+    assert fuzzy == []
+    assert len(catalog) > 100
+
+
+def test_the_compiled_catalog_matches_the_source():
+    source = polib.pofile(str(CATALOG))
+    compiled = polib.mofile(str(CATALOG.with_suffix(".mo")))
+    compiled_entries = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in compiled}
+    for entry in source.translated_entries():
+        assert compiled_entries.get((entry.msgctxt, entry.msgid)) == (
+            entry.msgstr,
+            entry.msgstr_plural,
+        ), f"run 'make messages': {entry.msgid!r} is not compiled"
+
+
+@pytest.mark.parametrize(("language", "expected"), [("sv", "Deltagare"), ("en", "Participant")])
+def test_english_is_available(language, expected):
+    from people.models import public_label
+
+    with translation.override(language):
+        assert public_label("role", "Sven Ek") == expected
+
+
+@pytest.mark.django_db
+def test_a_visitor_can_ask_for_english(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get("/admin/", headers={"accept-language": "en"})
+    assert 'lang="en"' in response.content.decode()

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def staff_user(db):
+    """A secretary who records minutes: staff with every permission of the project's apps."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="sekreterare", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["meetings", "people", "projects", "organisations"]
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def admin_client_(client, superuser):
+    client.force_login(superuser)
+    return client

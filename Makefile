@@ -1,0 +1,58 @@
+# `make run` starts the demo site, `make test` runs every check CI runs.
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+RUFF   := $(VENV)/bin/ruff
+MANAGE := $(PYTHON) manage.py
+STAMP  := $(VENV)/.installed
+
+# Placeholder production environment, just enough for `check --deploy` to import
+# config.settings.production. None of it is a real secret.
+PRODUCTION_ENV := \
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY=ci-check-deploy-only-Xq7vK2mP9sLw4Rt8Yb3Nc6Hd1Fg5Jz0Ue \
+	DJANGO_ALLOWED_HOSTS=example.org \
+	DJANGO_EMAIL_URL=consolemail:// \
+	DATABASE_URL=sqlite:///tmp/x.sqlite3
+
+.PHONY: run test lint format messages clean install
+
+run: install
+	$(MANAGE) migrate
+	$(MANAGE) load_demo
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# `python -m pytest` (not .venv/bin/pytest) puts the project root on sys.path,
+# which `-p tests.postgres_harness` in pyproject.toml needs.
+test: install lint
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
+	env $(PRODUCTION_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	env -u DATABASE_URL -u DELAKTIG_TEST_DATABASE $(PYTHON) -m pytest
+	env -u DATABASE_URL DELAKTIG_TEST_DATABASE=postgres $(PYTHON) -m pytest
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: install
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+# Update the Swedish catalog from the code and compile it (needs GNU gettext).
+messages: install
+	$(MANAGE) makemessages --locale sv --no-obsolete --ignore 'staticfiles/*'
+	$(MANAGE) compilemessages --locale sv --ignore '.venv/*'
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache *.egg-info build
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+install: $(STAMP)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install -e '.[dev]'
+	touch $@
+
+$(PYTHON):
+	python3 -m venv $(VENV)

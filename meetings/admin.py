@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_preload import PreloadingInlineMixin
+
 from .forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -90,33 +92,41 @@ class MeetingChildInline:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AttendanceInline(ProtocolLinksMixin, admin.TabularInline):
+class AttendanceInline(PreloadingInlineMixin, ProtocolLinksMixin, admin.TabularInline):
     model = Attendance
     form = AttendanceForm
     formset = AttendanceFormSet
     extra = 1
     autocomplete_fields = ["person", "organisations"]
+    preload_select_related = ["person"]
+    preload_prefetch_related = ["organisations"]
 
 
-class AgendaItemInline(ProtocolLinksMixin, admin.StackedInline):
+class AgendaItemInline(PreloadingInlineMixin, ProtocolLinksMixin, admin.StackedInline):
     model = AgendaItem
     form = AgendaItemForm
     extra = 1
     autocomplete_fields = ["working_groups", "picked_up_by"]
+    preload_select_related = ["picked_up_by"]
+    preload_prefetch_related = ["working_groups"]
 
 
-class DecisionInline(MeetingChildInline, admin.TabularInline):
+class DecisionInline(MeetingChildInline, PreloadingInlineMixin, admin.TabularInline):
     model = Decision
     extra = 1
     fields = ["agenda_item", "text"]
 
 
-class ActionItemInline(MeetingChildInline, ProtocolLinksMixin, admin.StackedInline):
+class ActionItemInline(
+    MeetingChildInline, PreloadingInlineMixin, ProtocolLinksMixin, admin.StackedInline
+):
     model = ActionItem
     form = ActionItemForm
     fk_name = "meeting"
     extra = 1
     autocomplete_fields = ["assigned_people", "assigned_organisations", "followed_up_at"]
+    preload_select_related = ["followed_up_at__series"]
+    preload_prefetch_related = ["assigned_people", "assigned_organisations"]
 
 
 @admin.register(Meeting)

@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_preload import PreloadingInlineFormSet
+
 from .models import ActionItem, AgendaItem, Attendance, Meeting
 
 
@@ -39,7 +41,7 @@ class MeetingAdminForm(forms.ModelForm):
             )
 
 
-class AttendanceFormSet(forms.BaseInlineFormSet):
+class AttendanceFormSet(PreloadingInlineFormSet):
     def clean(self) -> None:
         super().clean()
         seen = set()

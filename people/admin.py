@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_preload import PreloadingInlineMixin
+
 from .models import Affiliation, Person
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(PreloadingInlineMixin, admin.TabularInline):
     model = Affiliation
     extra = 1
     autocomplete_fields = ["organisation"]
+    preload_select_related = ["organisation"]
 
 
 @admin.register(Person)

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_preload import PreloadingInlineMixin
+
 from .models import Membership, WorkingGroup
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PreloadingInlineMixin, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["person"]
+    preload_select_related = ["person"]
 
 
 @admin.register(WorkingGroup)

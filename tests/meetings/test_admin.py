@@ -456,3 +456,47 @@ def test_deleting_a_referenced_person_in_the_admin_is_refused_with_an_explanatio
     assert response.status_code == 200
     assert "skyddade" in response.content.decode()
     person.refresh_from_db()
+
+
+def fill_meeting(meeting, rows: int) -> None:
+    for _ in range(rows):
+        AttendanceFactory(meeting=meeting).organisations.add(OrganisationFactory())
+        item = AgendaItemFactory(meeting=meeting, picked_up_by=AgendaItemFactory())
+        item.working_groups.add(WorkingGroupFactory())
+        DecisionFactory(meeting=meeting, agenda_item=item)
+        action = ActionItemFactory(
+            meeting=meeting, agenda_item=item, followed_up_at=MeetingFactory()
+        )
+        action.assigned_people.add(PersonFactory())
+        action.assigned_organisations.add(OrganisationFactory())
+
+
+def count_queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_a_meeting_page_costs_the_same_queries_with_1_or_25_rows_of_each_kind(staff_client):
+    small, large = MeetingFactory(), MeetingFactory()
+    fill_meeting(small, 1)
+    fill_meeting(large, 25)
+
+    def change_page(meeting):
+        return reverse("admin:meetings_meeting_change", args=[meeting.pk])
+
+    assert count_queries(staff_client, change_page(large)) == count_queries(
+        staff_client, change_page(small)
+    )
+    assert count_queries(staff_client, change_page(large)) <= 35
+
+
+def test_the_meeting_list_costs_the_same_queries_with_1_or_60_meetings(staff_client):
+    MeetingFactory()
+    url = reverse("admin:meetings_meeting_changelist")
+    few = count_queries(staff_client, url)
+    MeetingFactory.create_batch(59)
+    assert count_queries(staff_client, url) == few

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -133,7 +134,13 @@ def follow_up_text(open_actions: list[ActionItem], tabled_items: list[AgendaItem
 @transaction.atomic
 def meeting_create_next(*, series: MeetingSeries, today: datetime.date | None = None) -> Meeting:
     """Plan the next meeting so that nothing promised or tabled is forgotten."""
-    today = today or timezone.localdate()
+    # The follow-up item becomes protocol text: write it in the site's language,
+    # whatever language the staff member's browser asked for.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _create_next(series=series, today=today or timezone.localdate())
+
+
+def _create_next(*, series: MeetingSeries, today: datetime.date) -> Meeting:
     date = next_meeting_date(series, today)
     end_time = None
     if series.start_time and series.duration:
@@ -156,7 +163,10 @@ def meeting_create_next(*, series: MeetingSeries, today: datetime.date | None = 
             order=order,
             person=person,
             name_as_written=person.name,
-            affiliation_as_written=str(current[0]) if current else "",
+            # As a protocol writes it: "socialförvaltningen", or a role where no organisation.
+            affiliation_as_written=(current[0].organisation_label or current[0].role)
+            if current
+            else "",
             status=Attendance.Status.EXPECTED,
             is_standing_member=True,
         )

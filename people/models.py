@@ -33,7 +33,8 @@ def public_label(
     if level == PublicationLevel.INITIALS:
         return initials_of(name)
     role = role or default_role or str(_("Participant"))
-    return f"{role.capitalize()}, {organisation}" if organisation else role.capitalize()
+    role = role[:1].upper() + role[1:]  # "HR-chef" stays "HR-chef"
+    return f"{role}, {organisation}" if organisation else role
 
 
 class Person(models.Model):

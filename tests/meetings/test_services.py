@@ -173,7 +173,7 @@ def test_creating_the_next_meeting_prefills_place_time_and_standing_members():
     assert attendance.person == member
     assert attendance.status == Attendance.Status.EXPECTED
     assert attendance.is_standing_member
-    assert attendance.affiliation_as_written == str(member.affiliations.get())
+    assert attendance.affiliation_as_written == member.affiliations.get().organisation.name
 
 
 def test_the_next_meeting_follows_up_open_action_items_and_tabled_items():
@@ -205,6 +205,16 @@ def test_the_next_meeting_follows_up_open_action_items_and_tabled_items():
     assert open_action.followed_up_at == meeting
     assert tabled.picked_up_by == follow_up
     assert open_action.history.first().followed_up_at_id == meeting.pk
+
+
+def test_the_follow_up_is_written_in_swedish_whatever_the_staff_members_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        meeting = meeting_create_next(
+            series=MeetingSeriesFactory(), today=datetime.date(2017, 1, 24)
+        )
+    assert meeting.agenda_items.get().title == "Uppföljning"
 
 
 def test_a_follow_up_with_nothing_open_says_so():

@@ -69,6 +69,16 @@ def test_public_label_applies_each_level(level, expected):
     assert public_label(level, "Anna-Lena Sjö", "brukarmentor", "Ria/G7") == expected
 
 
+def test_a_role_keeps_its_own_capitals():
+    assert (
+        public_label("role", "X Y", "HR-chef", "Socialförvaltningen")
+        == "HR-chef, Socialförvaltningen"
+    )
+    assert public_label("role", "X Y", "brukarutvecklare Digitalt utanförskap") == (
+        "Brukarutvecklare Digitalt utanförskap"
+    )
+
+
 def test_initials_ignore_extra_spaces():
     assert initials_of("  Bo   Ek ") == "B. E."
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -101,6 +101,15 @@ class AttendanceInline(PreloadingInlineMixin, ProtocolLinksMixin, admin.TabularI
     preload_select_related = ["person"]
     preload_prefetch_related = ["organisations"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # No edit/add/delete/view icons beside each row's person: the table stays narrow.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
 
 class AgendaItemInline(PreloadingInlineMixin, ProtocolLinksMixin, admin.StackedInline):
     model = AgendaItem
@@ -169,6 +178,9 @@ class MeetingAdmin(SimpleHistoryAdmin):
         ),
     ]
     inlines = [AttendanceInline, AgendaItemInline, DecisionInline, ActionItemInline]
+
+    class Media:
+        css = {"all": ["css/admin-meeting.css"]}
     actions = ["publish_protocols", "unpublish_protocols", "create_next_meeting"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -69,14 +69,20 @@ class AttendanceForm(forms.ModelForm):
             "person",
             "name_as_written",
             "affiliation_as_written",
-            "organisations",
             "status",
             "is_standing_member",
             "is_chair",
             "is_note_taker",
             "is_approver",
             "is_guest",
+            "organisations",
         ]
+        # Narrow inputs, so that a whole attendance row fits on one line.
+        widgets = {
+            "order": forms.NumberInput(attrs={"style": "width: 3.5em"}),
+            "name_as_written": forms.TextInput(attrs={"size": 18}),
+            "affiliation_as_written": forms.TextInput(attrs={"size": 18}),
+        }
 
 
 class AgendaItemForm(forms.ModelForm):
@@ -92,6 +98,7 @@ class AgendaItemForm(forms.ModelForm):
             "working_groups",
             "picked_up_by",
         ]
+        widgets = {"order": forms.NumberInput(attrs={"style": "width: 5em"})}
 
 
 class ActionItemForm(forms.ModelForm):

@@ -45,7 +45,23 @@ def test_english_is_available(language, expected):
 
 
 @pytest.mark.django_db
-def test_a_visitor_can_ask_for_english(client, staff_user):
-    client.force_login(staff_user)
-    response = client.get("/admin/", headers={"accept-language": "en"})
+def test_a_visitor_can_choose_english_and_go_back_to_swedish(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
     assert 'lang="en"' in response.content.decode()
+    assert "Log in for staff" in response.content.decode()
+
+    response = client.post("/i18n/setlang/", {"language": "sv", "next": "/"}, follow=True)
+    assert "Logga in för personal" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_swedish_until_the_visitor_chooses(client):
+    response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert 'lang="sv"' in response.content.decode()
+    assert response.headers["Content-Language"] == "sv"
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_cookie_falls_back_to_swedish(client):
+    client.cookies["django_language"] = "xx"
+    assert 'lang="sv"' in client.get("/").content.decode()

@@ -181,6 +181,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["css/admin-meeting.css"]}
+
     actions = ["publish_protocols", "unpublish_protocols", "create_next_meeting"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -23,6 +23,7 @@ from tests.factories import (
     UserFactory,
     WorkingGroupFactory,
 )
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -469,15 +470,6 @@ def fill_meeting(meeting, rows: int) -> None:
         )
         action.assigned_people.add(PersonFactory())
         action.assigned_organisations.add(OrganisationFactory())
-
-
-def count_queries(client, url: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def test_a_meeting_page_costs_the_same_queries_with_1_or_25_rows_of_each_kind(staff_client):

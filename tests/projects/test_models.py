@@ -45,20 +45,3 @@ def test_deleting_the_meeting_that_formed_a_group_keeps_the_group():
     meeting.delete()
     group.refresh_from_db()
     assert group.formed_at is None
-
-
-def test_a_group_page_in_the_admin_costs_the_same_queries_for_1_or_20_members(staff_client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
-    def queries_for(group) -> int:
-        with CaptureQueriesContext(connection) as queries:
-            url = reverse("admin:projects_workinggroup_change", args=[group.pk])
-            assert staff_client.get(url).status_code == 200
-        return len(queries)
-
-    small, large = WorkingGroupFactory(), WorkingGroupFactory()
-    MembershipFactory(working_group=small)
-    MembershipFactory.create_batch(20, working_group=large)
-    assert queries_for(large) == queries_for(small)

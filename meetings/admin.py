@@ -15,6 +15,7 @@ from config.admin_preload import PreloadingInlineMixin
 from .forms import (
     ActionItemForm,
     AgendaItemForm,
+    AgendaItemFormSet,
     AttendanceForm,
     AttendanceFormSet,
     MeetingAdminForm,
@@ -114,6 +115,7 @@ class AttendanceInline(PreloadingInlineMixin, ProtocolLinksMixin, admin.TabularI
 class AgendaItemInline(PreloadingInlineMixin, ProtocolLinksMixin, admin.StackedInline):
     model = AgendaItem
     form = AgendaItemForm
+    formset = AgendaItemFormSet
     extra = 1
     autocomplete_fields = ["working_groups", "picked_up_by"]
     preload_select_related = ["picked_up_by"]

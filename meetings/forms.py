@@ -101,6 +101,23 @@ class AgendaItemForm(forms.ModelForm):
         widgets = {"order": forms.NumberInput(attrs={"style": "width: 5em"})}
 
 
+class AgendaItemFormSet(PreloadingInlineFormSet):
+    """Items without a number are put last, in the order they were written."""
+
+    def clean(self) -> None:
+        numbered = [f for f in self.forms if self._is_kept(f) and f.cleaned_data.get("order")]
+        unnumbered = [f for f in self.forms if self._is_kept(f) and not f.cleaned_data.get("order")]
+        next_number = max((f.cleaned_data["order"] for f in numbered), default=0) + 1
+        for number, form in enumerate(unnumbered, start=next_number):
+            form.cleaned_data["order"] = form.instance.order = number
+        super().clean()
+
+    def _is_kept(self, form) -> bool:
+        if not hasattr(form, "cleaned_data") or not form.has_changed() and not form.instance.pk:
+            return False
+        return not (self.can_delete and self._should_delete_form(form))
+
+
 class ActionItemForm(forms.ModelForm):
     class Meta:
         model = ActionItem

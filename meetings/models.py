@@ -346,7 +346,9 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="agenda_items"
     )
-    order = models.PositiveSmallIntegerField(_("order"))
+    order = models.PositiveSmallIntegerField(
+        _("order"), blank=True, help_text=_("Leave empty to put the item last.")
+    )
     level = models.PositiveSmallIntegerField(
         _("level"),
         choices=[(1, _("Item")), (2, _("Sub-item"))],
@@ -391,6 +393,12 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.order is None:  # an item without a number goes last
+            last = self.meeting.agenda_items.aggregate(last=models.Max("order"))["last"]
+            self.order = (last or 0) + 1
+        super().save(*args, **kwargs)
 
 
 class Decision(models.Model):

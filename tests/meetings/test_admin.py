@@ -492,3 +492,34 @@ def test_the_meeting_list_costs_the_same_queries_with_1_or_60_meetings(staff_cli
     few = count_queries(staff_client, url)
     MeetingFactory.create_batch(59)
     assert count_queries(staff_client, url) == few
+
+
+def test_agenda_items_without_a_number_are_put_last_in_the_order_written(staff_client):
+    data = meeting_form_data(
+        MeetingSeriesFactory(),
+        agenda_items=[
+            {"order": "", "level": 1, "title": "Lokaler", "kind": "discussion"},
+            {"order": 1, "level": 1, "title": "SOF-AMF", "kind": "information"},
+            {"order": "", "level": 1, "title": "Sysselsättning", "kind": "discussion"},
+        ],
+    )
+    response = staff_client.post(reverse("admin:meetings_meeting_add"), data)
+
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert list(meeting.agenda_items.values_list("order", "title")) == [
+        (1, "SOF-AMF"),
+        (2, "Lokaler"),
+        (3, "Sysselsättning"),
+    ]
+
+
+def test_an_item_added_on_its_own_page_without_a_number_goes_last(staff_client):
+    meeting = MeetingFactory()
+    AgendaItemFactory(meeting=meeting, order=2)
+    response = staff_client.post(
+        reverse("admin:meetings_agendaitem_add"),
+        {"meeting": meeting.pk, "order": "", "level": 1, "kind": "information", "title": "Övrigt"},
+    )
+    assert response.status_code == 302
+    assert meeting.agenda_items.get(title="Övrigt").order == 3

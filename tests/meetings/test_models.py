@@ -188,3 +188,10 @@ def test_upcoming_lists_planned_meetings_from_today_in_date_order():
     MeetingFactory(date=datetime.date(2026, 12, 1), status="cancelled")
 
     assert list(Meeting.objects.upcoming(today)) == [sooner, later]
+
+
+def test_an_item_saved_without_a_number_goes_last():
+    meeting = MeetingFactory()
+    AgendaItemFactory(meeting=meeting, order=4)
+    item = AgendaItemFactory(meeting=meeting, order=None)
+    assert item.order == 5

@@ -210,7 +210,10 @@ class MeetingAdmin(SimpleHistoryAdmin):
                     messages.ERROR,
                 )
 
-    @admin.action(description=_("Publish protocols"), permissions=["change"])
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("meetings.publish_meeting")
+
+    @admin.action(description=_("Publish protocols"), permissions=["publish"])
     def publish_protocols(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
         published = 0
         for meeting in queryset.select_related("series"):
@@ -237,7 +240,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Unpublish protocols"), permissions=["change"])
+    @admin.action(description=_("Unpublish protocols"), permissions=["publish"])
     def unpublish_protocols(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
         meetings = list(queryset.filter(protocol_state=Meeting.ProtocolState.PUBLISHED))
         for meeting in meetings:

@@ -196,6 +196,7 @@ class Meeting(models.Model):
         ordering = ["-date", "-start_time"]
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
+        permissions = [("publish_meeting", _("Can publish and unpublish protocols"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "date"],
@@ -240,8 +241,11 @@ class Meeting(models.Model):
             errors["approved_on"] = _(
                 "The protocol cannot be approved before the meeting was held (%(date)s)."
             ) % {"date": date_format(self.date, "DATE_FORMAT")}
-        if self.protocol_state == self.ProtocolState.APPROVED and not self.approved_by_id:
-            errors["approved_by"] = _("Say who approved the protocol.")
+        if self.protocol_state == self.ProtocolState.APPROVED:
+            if not self.approved_by_id:
+                errors["approved_by"] = _("Say who approved the protocol.")
+            if not self.approved_on:
+                errors["approved_on"] = _("Say when the protocol was approved.")
         if errors:
             raise ValidationError(errors)
 

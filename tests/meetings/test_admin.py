@@ -523,3 +523,27 @@ def test_an_item_added_on_its_own_page_without_a_number_goes_last(staff_client):
     )
     assert response.status_code == 302
     assert meeting.agenda_items.get(title="Övrigt").order == 3
+
+
+def test_only_staff_allowed_to_publish_are_offered_the_publish_action(client):
+    from django.contrib.auth.models import Permission
+
+    secretary = UserFactory(username="skrivare", is_staff=True)
+    secretary.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="meetings").exclude(
+            codename="publish_meeting"
+        )
+    )
+    client.force_login(secretary)
+    meeting = MeetingFactory()
+    AttendanceFactory(meeting=meeting)
+    AgendaItemFactory(meeting=meeting)
+
+    page = client.get(reverse("admin:meetings_meeting_changelist"))
+    actions = dict(page.context["action_form"].fields["action"].choices)
+    run_action(client, "meeting", "publish_protocols", [meeting])
+
+    assert "publish_protocols" not in actions
+    assert "create_next_meeting" in actions
+    meeting.refresh_from_db()
+    assert not meeting.is_published

@@ -195,3 +195,12 @@ def test_an_item_saved_without_a_number_goes_last():
     AgendaItemFactory(meeting=meeting, order=4)
     item = AgendaItemFactory(meeting=meeting, order=None)
     assert item.order == 5
+
+
+def test_an_approved_protocol_has_an_approval_date():
+    meeting = MeetingFactory.build(
+        protocol_state=Meeting.ProtocolState.APPROVED, approved_by=PersonFactory()
+    )
+    with pytest.raises(ValidationError) as error:
+        meeting.clean()
+    assert list(error.value.message_dict) == ["approved_on"]

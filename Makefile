@@ -14,7 +14,7 @@ PRODUCTION_ENV := \
 	DJANGO_EMAIL_URL=consolemail:// \
 	DATABASE_URL=sqlite:///tmp/x.sqlite3
 
-.PHONY: run test lint format messages clean install
+.PHONY: run test lint format messages vendor clean install
 
 run: install
 	$(MANAGE) migrate
@@ -42,6 +42,13 @@ format: install
 messages: install
 	$(MANAGE) makemessages --locale sv --no-obsolete --ignore 'staticfiles/*'
 	$(MANAGE) compilemessages --locale sv --ignore '.venv/*'
+
+# Copy front-end packages from npm into static/vendor/ (the copies are committed,
+# so running the site never needs npm or a CDN).
+vendor:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor/bootstrap
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* node_modules/bootstrap/LICENSE static/vendor/bootstrap/
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache *.egg-info build

@@ -10,6 +10,9 @@ admin.site.index_title = _("Meetings, protocols and working groups")
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("", include("meetings.urls")),
+    path("", include("projects.urls")),
+    path("", include("organisations.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

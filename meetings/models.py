@@ -5,11 +5,13 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organisations.models import split_aliases
+from people.models import PublicationLevel, public_label
 
 # Links from protocol content to people, organisations and groups. The far side is
 # PROTECTed so that deleting a record can never silently change a protocol.
@@ -121,19 +123,39 @@ class MeetingSeries(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:series_detail", args=[self.slug])
+
     @property
     def alias_list(self) -> list[str]:
         return split_aliases(self.aliases)
 
 
 class MeetingQuerySet(models.QuerySet):
+    """Visibility lives here: every public page, feed and calendar reads through these."""
+
     def published(self) -> MeetingQuerySet:
+        """Meetings whose protocol anyone may read."""
         return self.filter(protocol_state=Meeting.ProtocolState.PUBLISHED)
 
     def upcoming(self, today: datetime.date) -> MeetingQuerySet:
+        """Announced meetings: date, time, place and series are public before the protocol is."""
         return self.filter(status=Meeting.Status.PLANNED, date__gte=today).order_by(
             "date", "start_time"
         )
+
+    def in_calendar(self, today: datetime.date) -> MeetingQuerySet:
+        """What a calendar may show: upcoming meetings and those with a published protocol."""
+        return self.filter(
+            Q(protocol_state=Meeting.ProtocolState.PUBLISHED)
+            | Q(status=Meeting.Status.PLANNED, date__gte=today)
+        )
+
+    def visible_to(self, user) -> MeetingQuerySet:
+        """Protocols a user may read: staff also preview drafts, everyone else only published."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
 
 
 class Meeting(models.Model):
@@ -224,6 +246,9 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:detail", args=[self.series.slug, self.date.isoformat()])
 
     @property
     def title(self) -> str:
@@ -328,6 +353,24 @@ class Attendance(models.Model):
         if self.person_id and not self.name_as_written:
             self.name_as_written = self.person.name
         super().save(*args, **kwargs)
+
+    @property
+    def public_name(self) -> str:
+        """The line as a visitor may see it, by the person's publication level.
+
+        Callers prefetch ``public_name_prefetch("person__")`` and ``organisations``.
+        """
+        if self.person is not None:
+            level = self.person.effective_publication_level
+        elif any(org.is_municipal for org in self.organisations.all()):
+            level = PublicationLevel.FULL_NAME
+        else:
+            level = PublicationLevel.ROLE_AND_ORGANISATION
+        if level == PublicationLevel.ROLE_AND_ORGANISATION:
+            return public_label(
+                level, self.name_as_written, organisation=self.affiliation_as_written
+            )
+        return public_label(level, self.name_as_written)
 
     @property
     def roles(self) -> list[str]:
@@ -502,6 +545,17 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def public_assignees(self) -> list[tuple[str, str | None]]:
+        """(label, link) for each assignee as a visitor may see them.
+
+        The written snapshot is not shown publicly: it holds names as typed. Callers
+        prefetch ``public_name_prefetch("assigned_people__")`` and ``assigned_organisations``.
+        """
+        people = [(person.public_name, None) for person in self.assigned_people.all()]
+        organisations = [(o.name, o.get_absolute_url()) for o in self.assigned_organisations.all()]
+        return people + organisations
 
     def fill_assignees_as_written(self) -> None:
         """Snapshot the assignees' names once, so the protocol keeps them whatever happens later."""

@@ -13,6 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from people.models import public_name_prefetch
+
 from .models import ActionItem, AgendaItem, Attendance, Meeting, MeetingSeries
 from .personnummer import find_personnummer
 
@@ -155,7 +157,7 @@ def _create_next(*, series: MeetingSeries, today: datetime.date) -> Meeting:
         status=Meeting.Status.PLANNED,
         protocol_state=Meeting.ProtocolState.DRAFT,
     )
-    members = series.standing_members.prefetch_related("affiliations__organisation")
+    members = series.standing_members.prefetch_related(public_name_prefetch())
     for order, person in enumerate(members, start=1):
         current = person.current_affiliations(date)
         Attendance.objects.create(

@@ -1,5 +1,138 @@
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
+from django_filters.views import FilterView
+
+from people.models import public_name_prefetch
+from projects.models import WorkingGroup
+
+from .filters import MeetingArchiveFilter
+from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        return super().get_context_data(
+            upcoming=Meeting.objects.upcoming(today).select_related("series")[:5],
+            latest=Meeting.objects.published()
+            .select_related("series")
+            .order_by("-date", "-start_time")[:6],
+            active_groups=WorkingGroup.objects.filter(status=WorkingGroup.Status.ACTIVE),
+            **kwargs,
+        )
+
+
+class MeetingArchiveView(FilterView):
+    filterset_class = MeetingArchiveFilter
+    template_name = "meetings/meeting_archive.html"
+    paginate_by = 20
+    strict = False  # an invalid filter value is dropped, and the form says why
+
+    def get_queryset(self):
+        headings = AgendaItem.objects.filter(level=1).only("meeting_id", "order", "title")
+        return (
+            Meeting.objects.published()
+            .select_related("series")
+            .prefetch_related(Prefetch("agenda_items", queryset=headings))
+            .order_by("-date", "-start_time", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        context["is_filtered"] = any(value for key, value in query.items())
+        return context
+
+
+def protocol_queryset(user):
+    """A protocol with everything its page shows, in a fixed number of queries."""
+    actions = ActionItem.objects.select_related("agenda_item").prefetch_related(
+        public_name_prefetch("assigned_people__"), "assigned_organisations"
+    )
+    attendances = Attendance.objects.select_related("person").prefetch_related(
+        public_name_prefetch("person__"), "organisations"
+    )
+    items = AgendaItem.objects.select_related("picked_up_by__meeting__series").prefetch_related(
+        "working_groups",
+        Prefetch("picks_up", queryset=AgendaItem.objects.select_related("meeting__series")),
+    )
+    return (
+        Meeting.objects.visible_to(user)
+        .select_related("series", "approved_by")
+        .prefetch_related(
+            public_name_prefetch("approved_by__"),
+            Prefetch("attendances", queryset=attendances),
+            Prefetch("agenda_items", queryset=items),
+            Prefetch("decisions", queryset=Decision.objects.select_related("agenda_item")),
+            Prefetch("action_items", queryset=actions),
+        )
+    )
+
+
+def protocol_summary(meeting: Meeting, items: list[AgendaItem]) -> str:
+    """One line for search engines and link previews: the theme and the item titles, no names."""
+    titles = ", ".join(item.title for item in items if item.level == 1)
+    summary = f"{_('Theme')}: {meeting.theme}. {titles}" if meeting.theme else titles
+    return Truncator(summary or meeting.title).chars(200)
+
+
+def meeting_detail(request: HttpRequest, series: str, date: str) -> HttpResponse:
+    try:
+        day = datetime.date.fromisoformat(date)
+    except ValueError as error:
+        raise Http404 from error
+    try:
+        meeting = protocol_queryset(request.user).get(series__slug=series, date=day)
+    except Meeting.DoesNotExist as error:
+        raise Http404 from error
+
+    visible = (
+        Meeting.objects.visible_to(request.user)
+        .filter(series=meeting.series)
+        .select_related("series")
+    )
+    previous = visible.filter(date__lt=meeting.date).order_by("-date").first()
+    following = visible.filter(date__gt=meeting.date).order_by("date").first()
+    attendances = list(meeting.attendances.all())
+    items = list(meeting.agenda_items.all())
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "present": [a for a in attendances if a.status == Attendance.Status.PRESENT],
+            "absent": [
+                a
+                for a in attendances
+                if a.status in (Attendance.Status.ABSENT, Attendance.Status.EXCUSED)
+            ],
+            "expected": [a for a in attendances if a.status == Attendance.Status.EXPECTED],
+            "note_takers": [a for a in attendances if a.is_note_taker],
+            "approvers": [a for a in attendances if a.is_approver],
+            "items": items,
+            "summary": protocol_summary(meeting, items),
+            "previous": previous,
+            "next": following,
+            "working_groups": sorted(
+                {g for item in meeting.agenda_items.all() for g in item.working_groups.all()},
+                key=lambda group: group.name,
+            ),
+            "organisations": sorted(
+                {o for a in attendances for o in a.organisations.all()},
+                key=lambda organisation: organisation.name,
+            ),
+        },
+    )

@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_preload import PreloadingInlineMixin
 
-from .models import Affiliation, Person
+from .models import Affiliation, Person, public_name_prefetch
 
 
 class AffiliationInline(PreloadingInlineMixin, admin.TabularInline):
@@ -29,7 +29,7 @@ class PersonAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("affiliations__organisation")
+        return super().get_queryset(request).prefetch_related(public_name_prefetch())
 
     @admin.display(description=_("affiliation"))
     def affiliation_summary(self, person: Person) -> str:

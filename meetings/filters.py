@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from organisations.models import Organisation
+from projects.models import WorkingGroup
+
+from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries
+
+
+def published_years() -> list[tuple[int, int]]:
+    years = Meeting.objects.published().dates("date", "year", order="DESC")
+    return [(year.year, str(year.year)) for year in years]
+
+
+class MeetingArchiveFilter(django_filters.FilterSet):
+    """The archive's filters. Invalid values are dropped (the view is not strict), never a 500."""
+
+    q = django_filters.CharFilter(
+        label=_("Words"),
+        method="filter_text",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    series = django_filters.ModelChoiceFilter(
+        label=_("Meeting series"),
+        queryset=MeetingSeries.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=_("All series"),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        choices=published_years,
+        method="filter_year",
+        empty_label=_("All years"),
+    )
+    working_group = django_filters.ModelChoiceFilter(
+        label=_("Working group"),
+        queryset=WorkingGroup.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_working_group",
+        empty_label=_("All working groups"),
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"),
+        queryset=Organisation.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_organisation",
+        empty_label=_("All organisations"),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["q", "series", "year", "working_group", "organisation"]
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(date__year=int(value))  # a valid choice, so an integer
+
+    def filter_working_group(self, queryset, name, value):
+        items = AgendaItem.objects.filter(meeting=OuterRef("pk"), working_groups=value)
+        return queryset.filter(Exists(items))
+
+    def filter_organisation(self, queryset, name, value):
+        attended = Attendance.objects.filter(meeting=OuterRef("pk"), organisations=value)
+        assigned = ActionItem.objects.filter(meeting=OuterRef("pk"), assigned_organisations=value)
+        return queryset.filter(Exists(attended) | Exists(assigned))
+
+    def filter_text(self, queryset, name, value):
+        words = value.split()
+        if not words:
+            return queryset
+        for word in words[:10]:  # every word must occur somewhere in the protocol
+            items = AgendaItem.objects.filter(
+                Q(title__icontains=word) | Q(body__icontains=word), meeting=OuterRef("pk")
+            )
+            decisions = Decision.objects.filter(text__icontains=word, meeting=OuterRef("pk"))
+            actions = ActionItem.objects.filter(text__icontains=word, meeting=OuterRef("pk"))
+            queryset = queryset.filter(
+                Q(theme__icontains=word) | Exists(items) | Exists(decisions) | Exists(actions)
+            )
+        return queryset

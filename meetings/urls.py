@@ -1,0 +1,34 @@
+from django.urls import path, register_converter
+
+from . import calendar_views, views
+from .feeds import PublishedProtocolsFeed
+
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> str:
+        return value  # validated in the view, so that 2017-02-31 answers 404, not 500
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IsoDateConverter, "isodate")
+
+app_name = "meetings"
+urlpatterns = [
+    path("protokoll/", views.MeetingArchiveView.as_view(), name="archive"),
+    path("protokoll/atom/", PublishedProtocolsFeed(), name="feed"),
+    path("protokoll/<slug:series>/<isodate:date>/", views.meeting_detail, name="detail"),
+    path("moten/", calendar_views.SeriesListView.as_view(), name="series_list"),
+    path("moten/<slug:slug>/", calendar_views.SeriesDetailView.as_view(), name="series_detail"),
+    path("moten/<slug:slug>/kalender.ics", calendar_views.series_ics, name="series_ics"),
+    path("kalender/", calendar_views.CalendarView.as_view(), name="calendar"),
+    path("kalender.ics", calendar_views.calendar_ics, name="calendar_ics"),
+    path(
+        "arbetsgrupper/<slug:slug>/kalender.ics",
+        calendar_views.working_group_ics,
+        name="working_group_ics",
+    ),
+]

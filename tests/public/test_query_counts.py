@@ -1,0 +1,91 @@
+"""Every public page costs the same number of queries with 1 or with 50 of everything."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Meeting
+from tests.factories import (
+    ActionItemFactory,
+    AffiliationFactory,
+    AgendaItemFactory,
+    AttendanceFactory,
+    DecisionFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    WorkingGroupFactory,
+)
+from tests.queries import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def build(n: int) -> dict[str, str]:
+    """n meetings, attendees, items, groups, people and organisations around one protocol."""
+    today = timezone.localdate()
+    series = MeetingSeriesFactory(slug="serie")
+    organisation = OrganisationFactory(slug="forening")
+    group = WorkingGroupFactory(slug="gruppen")
+    protocol = MeetingFactory(series=series, date=today - datetime.timedelta(days=1))
+    for i in range(n):
+        person = PersonFactory()
+        AffiliationFactory(person=person, organisation=organisation, role="brukarutvecklare")
+        MembershipFactory(working_group=group, person=person)
+        AttendanceFactory(meeting=protocol, person=person, order=i).organisations.add(organisation)
+        other_group = WorkingGroupFactory(parent=group if i % 2 else None)
+        other_group.organisations.add(organisation)
+        item = AgendaItemFactory(meeting=protocol, order=i + 1)
+        item.working_groups.add(group, other_group)
+        DecisionFactory(meeting=protocol, agenda_item=item)
+        action = ActionItemFactory(meeting=protocol, agenda_item=item)
+        action.assigned_people.add(person)
+        action.assigned_organisations.add(organisation)
+        earlier = MeetingFactory(series=series, date=today - datetime.timedelta(days=2 + i))
+        AttendanceFactory(meeting=earlier).organisations.add(organisation)
+        AgendaItemFactory(meeting=earlier, order=1).working_groups.add(group)
+        MeetingFactory(series=series, date=today + datetime.timedelta(days=1 + i), status="planned")
+        OrganisationFactory()
+        MeetingSeriesFactory()
+    Meeting.objects.filter(date__lt=today).update(
+        protocol_state=Meeting.ProtocolState.PUBLISHED, published_at=timezone.now()
+    )
+    return {
+        "home": reverse("home"),
+        "archive": reverse("meetings:archive"),
+        "archive filtered": reverse("meetings:archive")
+        + "?q=Punkt&series=serie&working_group=gruppen&organisation=forening",
+        "protocol": protocol.get_absolute_url(),
+        "working groups": reverse("projects:list"),
+        "working group": group.get_absolute_url(),
+        "organisations": reverse("organisations:list"),
+        "organisation": organisation.get_absolute_url(),
+        "series list": reverse("meetings:series_list"),
+        "series": series.get_absolute_url(),
+        "calendar": reverse("meetings:calendar"),
+        "calendar ics": reverse("meetings:calendar_ics"),
+        "series ics": reverse("meetings:series_ics", args=["serie"]),
+        "group ics": reverse("meetings:working_group_ics", args=["gruppen"]),
+        "feed": reverse("meetings:feed"),
+    }
+
+
+def measure(client, n: int) -> dict[str, int]:
+    from django.core.management import call_command
+
+    call_command("flush", "--noinput", verbosity=0)
+    urls = build(n)
+    return {name: count_queries(client, url) for name, url in urls.items()}
+
+
+def test_every_public_page_costs_the_same_queries_with_1_or_50_of_everything(client):
+    small = measure(client, 1)
+    large = measure(client, 50)
+    assert large == small
+    assert max(small.values()) <= 15, small

@@ -6,9 +6,12 @@ items: no names of people (attendance, signatures and approvers stay out).
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
+from django.http.request import split_domain_port
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
@@ -17,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import AgendaItem, Meeting
 
 FEED_SIZE = 30
+TAG_AUTHORITY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class PublishedProtocolsFeed(Feed):
@@ -27,7 +31,8 @@ class PublishedProtocolsFeed(Feed):
 
     def get_object(self, request, *args, **kwargs):
         # The host names the entries' ids (RFC 4151 tag URIs); the domain is all we keep.
-        return get_current_site(request).domain.split(":")[0]
+        domain, _port = split_domain_port(get_current_site(request).domain)
+        return domain if TAG_AUTHORITY.fullmatch(domain) else "delaktig"
 
     def link(self):
         return reverse("meetings:archive")

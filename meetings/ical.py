@@ -98,14 +98,16 @@ def build_calendar(
         dates.append(meeting.date)
     # The VTIMEZONE covers every event; it is always there, which also keeps an empty
     # calendar valid (RFC 5545 asks for at least one component).
-    first = min(dates, default=timezone.localdate())
-    last = max(dates, default=timezone.localdate())
+    today = timezone.localdate()
+    # Kept within years the time zone database knows, whatever a mistyped date says.
+    first_year = min(max(min(dates, default=today).year - 1, 1970), 2090)
+    last_year = max(min(max(dates, default=today).year + 2, 2100), first_year + 1)
     calendar.add_component(
         icalendar.Timezone.from_tzinfo(
             TZ,
             tzid=TZID,
-            first_date=datetime.date(first.year - 1, 1, 1),
-            last_date=datetime.date(last.year + 2, 1, 1),
+            first_date=datetime.date(first_year, 1, 1),
+            last_date=datetime.date(last_year, 1, 1),
         )
     )
     calendar.subcomponents.sort(key=lambda c: c.name != "VTIMEZONE")  # timezones first

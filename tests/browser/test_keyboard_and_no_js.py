@@ -47,7 +47,6 @@ def tab(page) -> dict | None:
 
 def test_the_public_pages_work_without_javascript(make_page, public_site):
     page = make_page(javascript=False)
-    assert page.evaluate("1 + 1") == 2  # Playwright's own evaluation still works
 
     assert public_site.open(page, public_site.home) == 200
     assert page.locator("main h1").count() >= 1, "the start page has no heading"
@@ -82,45 +81,50 @@ def test_the_public_pages_work_without_javascript(make_page, public_site):
     assert public_site.protocol_heading in heading, heading
 
 
-def test_the_skip_link_comes_first_and_moves_focus_to_the_content(page, public_site):
-    assert public_site.open(page, public_site.home) == 200
+def test_the_keyboard_alone_reaches_the_menu_search_and_content_with_visible_focus(
+    page, public_site
+):
+    """From the top of the start page: skip link first, then the menu and the search box.
 
-    focused = tab(page)
-    assert focused is not None and focused["text"] == SKIP_LINK_TEXT, focused
-    assert focused["width"] > 1 and focused["height"] > 1, "the skip link stays hidden on focus"
-    assert has_focus_indicator(focused), f"no visible focus on the skip link: {focused}"
-
-    page.keyboard.press("Enter")
-    focused = page.evaluate(FOCUSED)
-    assert focused is not None and focused["tag"] == "main", focused
-    focused = tab(page)
-    assert focused is not None and focused["inMain"], f"Tab after the skip link: {focused}"
-
-
-def test_the_menu_and_the_search_box_are_reached_with_visible_focus(page, public_site):
+    One test (one load of the demo data) for the whole header, walked with Tab.
+    """
     from django.urls import reverse
 
-    assert public_site.open(page, public_site.home) == 200
     menu = {
         reverse(name)
         for name in ("meetings:archive", "projects:list", "organisations:list", "meetings:calendar")
     }
+    assert public_site.open(page, public_site.home) == 200
 
-    reached_links, search_box, invisible = set(), False, []
+    # Tab through the header until the focus enters the main content.
+    focus_order, invisible = [], []
     for _ in range(40):
         focused = tab(page)
         if focused is None or focused["inMain"]:
             break
+        focus_order.append(focused)
         if not has_focus_indicator(focused):
             invisible.append(
                 f"{describe(focused)}: outline {focused['outline']}, "
                 f"box-shadow {focused['boxShadow']}"
             )
-        if focused["inHeader"] and focused["href"] in menu:
-            reached_links.add(focused["href"])
-        if focused["inHeader"] and focused["name"] == "q":
-            search_box = True
 
-    assert reached_links == menu, f"menu links never focused: {sorted(menu - reached_links)}"
-    assert search_box, "Tab never reaches the search box"
+    assert focus_order, "Tab focuses nothing"
+    skip_link = focus_order[0]
+    assert skip_link["text"] == SKIP_LINK_TEXT, f"Tab first focuses {describe(skip_link)}"
+    assert skip_link["width"] > 1 and skip_link["height"] > 1, "the skip link stays hidden"
+    reached = {f["href"] for f in focus_order if f["inHeader"] and f["href"] in menu}
+    assert reached == menu, f"menu links never focused: {sorted(menu - reached)}"
+    assert any(f["inHeader"] and f["name"] == "q" for f in focus_order), (
+        "Tab never reaches the search box: " + ", ".join(describe(f) for f in focus_order)
+    )
     assert not invisible, "focused without a visible focus indicator:\n" + "\n".join(invisible)
+
+    # From the top again: the skip link moves the focus to the main content.
+    assert public_site.open(page, public_site.home) == 200
+    assert tab(page)["text"] == SKIP_LINK_TEXT
+    page.keyboard.press("Enter")
+    focused = page.evaluate(FOCUSED)
+    assert focused is not None and focused["tag"] == "main", f"Enter on the skip link: {focused}"
+    focused = tab(page)
+    assert focused is not None and focused["inMain"], f"Tab after the skip link: {focused}"

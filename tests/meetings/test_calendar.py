@@ -170,6 +170,7 @@ def test_the_calendar_file_has_version_prodid_name_and_stockholm_timezone(client
     assert "Delaktig" in str(calendar["PRODID"])
     assert "Delaktig" in str(calendar["X-WR-CALNAME"])
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Stockholm"]
+    calendar.validate()  # raises if a required property or component is missing
 
 
 def test_an_empty_calendar_is_still_valid(client):
@@ -177,6 +178,7 @@ def test_an_empty_calendar_is_still_valid(client):
     calendar = icalendar.Calendar.from_ical(response.content)
     assert calendar.walk("VEVENT") == []
     assert len(calendar.walk("VTIMEZONE")) == 1  # RFC 5545 asks for at least one component
+    calendar.validate()
 
 
 @pytest.mark.parametrize(
@@ -398,3 +400,12 @@ def test_dates_in_the_calendar_page_follow_the_swedish_format(client):
     meeting = planned(date=in_days(40))
     content = client.get(reverse("meetings:calendar")).content.decode()
     assert date_format(meeting.date, "l j F Y") in content
+
+
+@pytest.mark.parametrize("year", [2, 1916, 3017])
+def test_a_mistyped_year_does_not_break_the_calendar_file(client, year):
+    meeting = published(date=datetime.date(year, 2, 13))
+    calendar = get_calendar(client, reverse("meetings:calendar_ics"))
+    event = events_by_uid(calendar)[uid(meeting)]
+    assert event.decoded("DTSTART").date() == datetime.date(year, 2, 13)
+    assert len(calendar.walk("VTIMEZONE")) == 1

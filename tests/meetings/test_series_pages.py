@@ -200,7 +200,9 @@ def test_the_series_page_links_to_its_calendar_file(client, series):
 
 def test_the_series_page_shows_20_protocols_a_page(client, series):
     first = datetime.date(2016, 1, 4)
-    meetings = [published(series=series, date=first + datetime.timedelta(weeks=n)) for n in range(25)]
+    meetings = [
+        published(series=series, date=first + datetime.timedelta(weeks=n)) for n in range(25)
+    ]
 
     page_one = client.get(series.get_absolute_url())
     page_two = client.get(series.get_absolute_url(), {"page": 2})

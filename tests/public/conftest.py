@@ -89,7 +89,7 @@ def world(db) -> PublicWorld:
         series=series, date=today - datetime.timedelta(days=30), theme="Öppet tema"
     )
     fill_protocol(published, group=group, association=association, text="Öppen", people=people)
-    protocol_publish(meeting=published, by=UserFactory(is_staff=True))
+    published = protocol_publish(meeting=published, by=UserFactory(is_staff=True))
 
     draft = MeetingFactory(series=series, date=today - datetime.timedelta(days=9), theme=SECRET)
     fill_protocol(draft, group=group, association=association, text=SECRET, people=people)

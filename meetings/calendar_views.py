@@ -23,15 +23,6 @@ from . import ical
 from .models import AgendaItemWorkingGroup, Meeting, MeetingSeries
 
 
-def usual_end_time(series: MeetingSeries) -> datetime.time | None:
-    """When a meeting of the series usually ends, from its usual start and duration."""
-    if series.start_time is None or series.duration is None:
-        return None
-    start = datetime.datetime.combine(datetime.date(2000, 1, 1), series.start_time)
-    end = start + series.duration
-    return end.time() if end.date() == start.date() else None
-
-
 class SeriesListView(ListView):
     """Every series with its usual time and place and its next meeting: two queries."""
 
@@ -48,12 +39,6 @@ class SeriesListView(ListView):
                 to_attr="upcoming_meetings",
             )
         )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        for series in context["series_list"]:
-            series.usual_end_time = usual_end_time(series)
-        return context
 
 
 class SeriesDetailView(ListView):
@@ -73,7 +58,6 @@ class SeriesDetailView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        self.series.usual_end_time = usual_end_time(self.series)
         context["series"] = self.series
         context["upcoming_meetings"] = list(self.series.meetings.upcoming(timezone.localdate()))
         return context

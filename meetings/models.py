@@ -130,6 +130,15 @@ class MeetingSeries(models.Model):
     def alias_list(self) -> list[str]:
         return split_aliases(self.aliases)
 
+    @property
+    def usual_end_time(self) -> datetime.time | None:
+        """When a meeting usually ends: start plus duration, if that is the same day."""
+        if self.start_time is None or self.duration is None:
+            return None
+        start = datetime.datetime.combine(datetime.date(2000, 1, 1), self.start_time)
+        end = start + self.duration
+        return end.time() if end.date() == start.date() else None
+
 
 class MeetingQuerySet(models.QuerySet):
     """Visibility lives here: every public page, feed and calendar reads through these."""

@@ -144,15 +144,11 @@ def meeting_create_next(*, series: MeetingSeries, today: datetime.date | None = 
 
 def _create_next(*, series: MeetingSeries, today: datetime.date) -> Meeting:
     date = next_meeting_date(series, today)
-    end_time = None
-    if series.start_time and series.duration:
-        start = datetime.datetime.combine(date, series.start_time)
-        end_time = (start + series.duration).time()
     meeting = Meeting.objects.create(
         series=series,
         date=date,
         start_time=series.start_time,
-        end_time=end_time,
+        end_time=series.usual_end_time,
         place=series.default_place,
         status=Meeting.Status.PLANNED,
         protocol_state=Meeting.ProtocolState.DRAFT,

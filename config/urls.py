@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("projects.urls")),
     path("", include("organisations.urls")),
+    path("", include("people.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

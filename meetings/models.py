@@ -575,3 +575,28 @@ class ActionItem(models.Model):
         if names:
             self.assignees_as_written = ", ".join(names)
             self.save(update_fields=["assignees_as_written"])
+
+
+class ProtocolNotification(models.Model):
+    """One email per protocol and user: publishing again or saving again sends nothing more."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="protocol_notifications",
+    )
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("protocol notification")
+        verbose_name_plural = _("protocol notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="notification_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} → {self.user}"

@@ -71,6 +71,11 @@ class Person(models.Model):
             "officials of a municipal department, otherwise role and organisation."
         ),
     )
+    email_notifications = models.BooleanField(
+        _("email when a protocol is published"),
+        default=True,
+        help_text=_("One email per protocol about the groups and meetings the person follows."),
+    )
     created_by_import = models.BooleanField(_("created by import"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
@@ -164,3 +169,56 @@ class Affiliation(models.Model):
 
     def is_current(self, on: datetime.date) -> bool:
         return (self.start is None or self.start <= on) and (self.end is None or self.end >= on)
+
+
+class Follow(models.Model):
+    """A user follows a working group or a meeting series, to hear when its protocols come."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    working_group = models.ForeignKey(
+        "projects.WorkingGroup",
+        verbose_name=_("working group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    series = models.ForeignKey(
+        "meetings.MeetingSeries",
+        verbose_name=_("meeting series"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "created_at"]
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(working_group__isnull=False, series__isnull=True)
+                | Q(working_group__isnull=True, series__isnull=False),
+                name="follow_exactly_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "working_group"],
+                condition=Q(working_group__isnull=False),
+                name="follow_group_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "series"],
+                condition=Q(series__isnull=False),
+                name="follow_series_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.working_group or self.series}"

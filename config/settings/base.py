@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "simple_history",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
     "organisations",
     "people",
     "projects",
@@ -69,6 +72,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its own response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out address or account is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,7 +132,30 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Delaktig <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "people:login"
+LOGIN_REDIRECT_URL = "people:my_page"
+LOGOUT_REDIRECT_URL = "home"
+# Login links, invitations and password resets stop working after this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("DJANGO_LOGIN_LINK_TIMEOUT", default=60 * 60 * 24 * 3)
+
+# Throttling of failed logins and link requests (django-axes): per address and per account.
+AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "people/account/locked_out.html"
+
+# Email to followers is sent outside the web request, by a worker
+# (`python manage.py db_worker`, a service in docker-compose.yml).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("DJANGO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# Members-only documents of working groups: never served as public media.
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"
 
 LOGGING = {
     "version": 1,
@@ -141,3 +175,6 @@ def require_real_secret_key(debug: bool, secret_key: str) -> None:
             "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters "
             "when DJANGO_DEBUG is off."
         )
+
+
+AXES_VERBOSE = False

@@ -70,8 +70,20 @@ def test_every_admin_list_add_and_change_page_answers_for_a_superuser(admin_clie
         opts = model._meta
         prefix = f"admin:{opts.app_label}_{opts.model_name}"
         assert admin_client_.get(reverse(f"{prefix}_changelist")).status_code == 200, opts
-        assert admin_client_.get(reverse(f"{prefix}_add")).status_code == 200, opts
+        add_allowed = admin.site._registry[model].has_add_permission(
+            admin_client_.get("/admin/").wsgi_request
+        )
+        add = admin_client_.get(reverse(f"{prefix}_add")).status_code
+        assert add == (200 if add_allowed else 403), opts
         obj = model._default_manager.first()
+        if obj is None and opts.app_label not in {
+            "meetings",
+            "people",
+            "projects",
+            "organisations",
+            "auth",
+        }:
+            continue  # records a library writes itself (login attempts, task results)
         assert obj is not None, f"no {opts.model_name} to open"
         for view in ("change", "history", "delete"):
             response = admin_client_.get(reverse(f"{prefix}_{view}", args=[obj.pk]))

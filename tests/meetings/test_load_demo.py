@@ -137,7 +137,12 @@ def test_command_prints_the_login_and_the_password_works_when_debug_is_on(client
 
     assert f"{STAFF_USERNAME} / {DEMO_PASSWORD}" in output
     assert "http://127.0.0.1:8000/admin/" in output
-    assert client.login(username=STAFF_USERNAME, password=DEMO_PASSWORD)
+    # Through the real login form, as a person would (and past django-axes).
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": STAFF_USERNAME, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == "/admin/"
 
 
 @override_settings(DEBUG=True)

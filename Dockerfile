@@ -22,6 +22,7 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
     DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     DJANGO_EMAIL_URL=consolemail:// \
+    DJANGO_SITE_URL=https://localhost \
     python manage.py collectstatic --noinput -v0
 
 # The application only needs to read /app, so the code stays owned by root.

@@ -12,6 +12,7 @@ PRODUCTION_ENV := \
 	DJANGO_SECRET_KEY=ci-check-deploy-only-Xq7vK2mP9sLw4Rt8Yb3Nc6Hd1Fg5Jz0Ue \
 	DJANGO_ALLOWED_HOSTS=example.org \
 	DJANGO_EMAIL_URL=consolemail:// \
+	DJANGO_SITE_URL=https://example.org \
 	DATABASE_URL=sqlite:///tmp/x.sqlite3
 
 .PHONY: run test lint format messages vendor clean install

@@ -85,6 +85,12 @@ def protocol_publish(*, meeting: Meeting, by) -> Meeting:
         meeting.status = Meeting.Status.HELD
     meeting._change_reason = "published"
     meeting.save()
+    # Email to followers goes out from a worker, and only once the protocol is really
+    # published: a rolled-back publication tells no one. robust: a queue that cannot be
+    # reached is logged, and does not turn a done publication into an error page.
+    from .notifications import notify_protocol_followers
+
+    transaction.on_commit(lambda pk=meeting.pk: notify_protocol_followers.enqueue(pk), robust=True)
     return meeting
 
 

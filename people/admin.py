@@ -4,6 +4,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_preload import PreloadingInlineMixin
 
+from .admin_actions import invite_people
+from .admin_data_actions import anonymise_people, export_people_json
 from .models import Affiliation, Person, public_name_prefetch
 
 
@@ -21,6 +23,7 @@ class PersonAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "aliases", "email", "affiliations__organisation__name"]
     autocomplete_fields = ["user"]
     inlines = [AffiliationInline]
+    actions = [invite_people, export_people_json, anonymise_people]
     list_select_related = ["user"]
     fieldsets = [
         (None, {"fields": ["name", "aliases", "publication_level"]}),

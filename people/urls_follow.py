@@ -1,11 +1,15 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import follow_views
 
 urlpatterns = [
+    path("mina-sidor/", follow_views.my_page, name="my_page"),
+    path("mina-sidor/notiser/", follow_views.notifications, name="notifications"),
     path(
-        "mina-sidor/",
-        login_required(TemplateView.as_view(template_name="people/my_page.html")),
-        name="my_page",
+        "mina-sidor/notiser/av/<str:uidb64>/<str:token>/",
+        follow_views.notifications_off,
+        name="notifications_off",
     ),
+    path("folj/arbetsgrupp/<slug:slug>/", follow_views.follow_group, name="follow_group"),
+    path("folj/moten/<slug:slug>/", follow_views.follow_series, name="follow_series"),
 ]

@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_preload import PreloadingInlineMixin
 
+from .admin_notes import GroupNoteInline
 from .models import Membership, WorkingGroup
 
 
@@ -21,4 +22,4 @@ class WorkingGroupAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent", "organisations", "formed_at"]
     list_select_related = ["parent"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, GroupNoteInline]

@@ -8,6 +8,7 @@ from meetings.models import ActionItem, AgendaItem, Meeting
 from people.models import public_name_prefetch
 
 from .models import Membership, WorkingGroup
+from .note_views import groups_with_notes_visible_to
 
 STATUS_ORDER = [
     WorkingGroup.Status.ACTIVE,
@@ -79,8 +80,10 @@ class WorkingGroupDetailView(ListView):
             .order_by("-meeting__date", "pk")
         )
         formed_at = self.group.formed_at
+        notes_visible = groups_with_notes_visible_to(self.request.user).filter(pk=self.group.pk)
         return super().get_context_data(
             group=self.group,
+            can_see_notes=notes_visible.exists(),
             open_actions=open_actions,
             formed_at=formed_at if formed_at and formed_at.is_published else None,
             **kwargs,

@@ -26,3 +26,12 @@ X_FRAME_OPTIONS = "DENY"
 
 # Mail must really leave the server in production: no console default here.
 vars().update(env.email("DJANGO_EMAIL_URL"))
+
+# Behind the TLS proxy every request comes from the proxy's address: take the client's
+# address from X-Forwarded-For (set by that many trusted proxies), so that django-axes
+# and the login-link limit throttle the visitor, not everyone at once.
+AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Links in emails must point at the real site.
+SITE_URL = env.str("DJANGO_SITE_URL")

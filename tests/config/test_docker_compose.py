@@ -61,8 +61,23 @@ def env_example_names() -> set[str]:
     return {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
 
 
-def test_compose_file_defines_db_and_web() -> None:
-    assert set(load_compose()["services"]) == {"db", "web"}
+def test_compose_file_defines_db_web_and_worker() -> None:
+    assert set(load_compose()["services"]) == {"db", "web", "worker"}
+
+
+def test_worker_runs_db_worker_with_the_same_image_and_environment_as_web() -> None:
+    services = load_compose()["services"]
+    web, worker = services["web"], services["worker"]
+    command = worker["command"]
+    command = command if isinstance(command, str) else " ".join(command)
+    assert "manage.py db_worker" in command
+    assert "migrate" not in command  # web migrates; two migrating services would race
+    assert worker["build"] == web["build"]
+    assert worker["env_file"] == web["env_file"]
+    assert as_dict(worker["environment"]) == as_dict(web["environment"])
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+    assert worker["restart"] == "unless-stopped"
+    assert "ports" not in worker
 
 
 def test_db_is_postgres_15_with_a_volume_and_healthcheck() -> None:

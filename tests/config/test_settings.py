@@ -81,6 +81,7 @@ def test_production_passes_the_deployment_checklist_without_warnings():
             "DJANGO_ALLOWED_HOSTS": "delaktig.example.org",
             "DATABASE_URL": "sqlite:////tmp/delaktig-deploy-check.sqlite3",
             "DJANGO_EMAIL_URL": "smtp+tls://brev:hemligt@smtp.example.org:587",
+            "DJANGO_SITE_URL": "https://delaktig.example.org",
         },
         capture_output=True,
         text=True,
@@ -97,6 +98,7 @@ def test_production_cookies_are_secure_and_http_only():
             "DJANGO_SECRET_KEY": GOOD_KEY,
             "DJANGO_ALLOWED_HOSTS": "example.org",
             "DJANGO_EMAIL_URL": "smtp://smtp.example.org:25",
+            "DJANGO_SITE_URL": "https://example.org",
         },
         "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
         "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY, s.DEBUG)",

@@ -64,3 +64,45 @@ def test_public_pages_meet_wcag_21_aa(make_page, public_site):
         problems += scan(public_site, desktop, label, path)
     problems += scan(public_site, phone, "protocol at 360 px", public_site.protocol)
     assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n\n" + "\n\n".join(problems)
+
+
+def test_account_pages_meet_wcag_21_aa(make_page, public_site):
+    """The login pages, and a member's own pages, logged in as a member of a group."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from people.models import Person
+    from projects.models import Membership
+    from tests.factories import UserFactory
+
+    visitor = make_page()
+    problems = []
+    for name in ("people:login", "people:login_link", "people:password_reset"):
+        problems += scan(public_site, visitor, name, reverse(name))
+
+    membership = Membership.objects.select_related("person", "working_group").first()
+    user = UserFactory(username="medlem@example.org", email="medlem@example.org")
+    Person.objects.filter(pk=membership.person.pk).update(user=user)
+    client = Client()
+    client.force_login(user)
+    member = make_page()
+    member.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": public_site.base_url,
+            }
+        ]
+    )
+    group = membership.working_group.slug
+    for label, path in {
+        "my page": reverse("people:my_page"),
+        "my data": reverse("people:my_data"),
+        "internal notes": reverse("projects:notes", args=[group]),
+        "new internal note": reverse("projects:note_add", args=[group]),
+        "working group, logged in": reverse("projects:detail", args=[group]),
+    }.items():
+        problems += scan(public_site, member, label, path)
+        assert member.url == public_site.url(path), f"{label}: not logged in, sent to {member.url}"
+    assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n\n" + "\n\n".join(problems)

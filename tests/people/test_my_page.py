@@ -288,3 +288,15 @@ def test_a_constant_number_of_queries_with_suggestions(client):
         counts[n] = count_queries(client, URL)
     assert counts[1] == counts[30], counts
     assert counts[30] <= 8, counts
+
+
+def test_my_page_links_to_my_details(client):
+    from django.urls import reverse
+
+    from tests.factories import PersonFactory, UserFactory
+
+    user = UserFactory()
+    PersonFactory(user=user)
+    client.force_login(user)
+    content = client.get(reverse("people:my_page")).content.decode()
+    assert reverse("people:my_data") in content

@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,6 +20,7 @@ from .forms import (
     AttendanceFormSet,
     MeetingAdminForm,
 )
+from .importer.admin_views import protocol_import_view
 from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries
 from .services import (
     meeting_create_next,
@@ -180,9 +181,24 @@ class MeetingAdmin(SimpleHistoryAdmin):
         ),
     ]
     inlines = [AttendanceInline, AgendaItemInline, DecisionInline, ActionItemInline]
+    change_list_template = "admin/meetings/meeting/change_list.html"
 
     class Media:
         css = {"all": ["css/admin-meeting.css"]}
+
+    def get_urls(self):
+        # Before the default URLs, whose "<object_id>/" would otherwise take "import/".
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_protocol),
+                name="meetings_meeting_import",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_protocol(self, request: HttpRequest) -> HttpResponse:
+        return protocol_import_view(request, model_admin=self)
 
     actions = ["publish_protocols", "unpublish_protocols", "create_next_meeting"]
 

@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from meetings.importer.structures import (
     ParsedAction,
     ParsedAttendee,
@@ -78,25 +80,27 @@ _MAX_CONTROL_SHARE = 0.01
 def decode_protocol(data: bytes, *, name: str) -> str:
     """Bytes of a protocol file as clean text, or a ProtocolError that names the file."""
     if not data.strip():
-        raise ProtocolError(f"{name} is empty.")
+        raise ProtocolError(_("%(file)s is empty.") % {"file": name})
     # Newlines first: "\r" and "\f" are control characters too, but mean line breaks.
     text = _normalise_newlines(_decode_bytes(data, name=name))
     controls = sum(1 for char in text if _is_control(char))
     if controls > _MAX_CONTROL_SHARE * len(text):
-        raise ProtocolError(f"{name} is not a text file (it has many control characters).")
+        raise ProtocolError(
+            _("%(file)s is not a text file (it has many control characters).") % {"file": name}
+        )
     text = "".join(char for char in text if not _is_control(char))
-    lines = _collapse_blank_runs(_clean_line_list(text))
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
-        lines.pop()
-    if not lines:
-        raise ProtocolError(f"{name} is empty.")
-    return "\n".join(lines) + "\n"
+    # Every line stays where it was, blank ones too, so that line numbers in messages
+    # are the file's own; parse_protocol itself reads blank runs (page breaks) as one.
+    lines = _clean_line_list(text)
+    if not any(lines):
+        raise ProtocolError(_("%(file)s is empty.") % {"file": name})
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _decode_bytes(data: bytes, *, name: str) -> str:
-    unreadable = f"{name} is neither UTF-8 nor Windows-1252 text; save it as UTF-8 text."
+    unreadable = _("%(file)s is neither UTF-8 nor Windows-1252 text; save it as UTF-8 text.") % {
+        "file": name
+    }
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Word's "Unicode text" is UTF-16 with a byte order mark: nothing else starts so.
         try:
@@ -104,7 +108,9 @@ def _decode_bytes(data: bytes, *, name: str) -> str:
         except UnicodeDecodeError as error:
             raise ProtocolError(unreadable) from error
     if b"\x00" in data:
-        raise ProtocolError(f"{name} is not a text file (it looks like a binary file).")
+        raise ProtocolError(
+            _("%(file)s is not a text file (it looks like a binary file).") % {"file": name}
+        )
     try:
         # "utf-8-sig" also removes the byte order mark that Windows editors add.
         return data.decode("utf-8-sig")
@@ -134,18 +140,18 @@ def _clean_line_list(text: str) -> list[str]:
     return [line.expandtabs(4).rstrip() for line in text.split("\n")]
 
 
-def _collapse_blank_runs(lines: list[str]) -> list[str]:
-    """Three or more blank lines in a row (page breaks) become one."""
-    result: list[str] = []
-    run = 0
-    for line in lines + ["x"]:  # a sentinel closes the last run
-        if not line:
-            run += 1
+def _collapse_blank_line_runs(lines: list[Line]) -> list[Line]:
+    """Page breaks (three or more blank lines) read as one blank line; numbers are kept."""
+    result: list[Line] = []
+    run: list[Line] = []
+    for line in lines:
+        if not line.text:
+            run.append(line)
             continue
-        result.extend([""] * (1 if run >= 3 else run))
-        run = 0
+        result.extend(run[:1] if len(run) >= 3 else run)
+        run = []
         result.append(line)
-    return result[:-1]
+    return result
 
 
 # --------------------------------------------------------------------------- the title
@@ -207,7 +213,8 @@ def _parse_title(line: Line, year: int | None, warnings: list[str]) -> tuple[str
     found = list(_DATE_RE.finditer(title)) or list(_ISO_DATE_RE.finditer(title))
     if not found:
         raise ProtocolError(
-            f'the title "{title}" has no date; write it like "23 januari 2017"',
+            _('the title "%(title)s" has no date; write it like "23 januari 2017"')
+            % {"title": title},
             line=line.number,
         )
     match = found[-1]  # the date ends the title; an earlier one is part of the name
@@ -217,27 +224,31 @@ def _parse_title(line: Line, year: int | None, warnings: list[str]) -> tuple[str
         written_year = int(match["year"])
         if year is not None and year != written_year:
             warnings.append(
-                f"The title says {written_year} but the year {year} was given; "
-                f"the year in the title is used."
+                _(
+                    "The title says %(written)s but the year %(given)s was given; the year in the title is used."
+                )
+                % {"written": written_year, "given": year}
             )
     elif year is None:
-        raise ProtocolError("the title has no year; give --year", line=line.number)
+        raise ProtocolError(_("the title has no year; give --year"), line=line.number)
     else:
         written_year = year
     try:
         date = datetime.date(written_year, month, int(match["day"]))
     except ValueError as error:
         raise ProtocolError(
-            f'the date "{match[0].strip()}" in the title does not exist', line=line.number
+            _('the date "%(date)s" in the title does not exist') % {"date": match[0].strip()},
+            line=line.number,
         ) from error
     before, after = (_title_part(part) for part in (title[: match.start()], title[match.end() :]))
     if before and after:
         warnings.append(
-            f'The title goes on after the date ("{after}"); that part was not imported.'
+            _('The title goes on after the date ("%(rest)s"); that part was not imported.')
+            % {"rest": after}
         )
     series = _PROTOCOL_WORD_RE.sub("", before or after)
     if not series:
-        warnings.append("The title has a date but no name of a meeting series.")
+        warnings.append(_("The title has a date but no name of a meeting series."))
     return series, date
 
 
@@ -340,7 +351,7 @@ def _split_attendee(text: str) -> _AttendeeLine:
         return False
 
     text = re.sub(r"\s*\(([^()]*)\)", lambda m: "" if take_marker(m[1]) else m[0], text)
-    name, _, organisation = (part.strip() for part in text.partition(","))
+    name, _comma, organisation = (part.strip() for part in text.partition(","))
     # "Ivan Kuzhicov, Vorta Drom, ej närvarande": a marker written as the last part
     head, comma, last = organisation.rpartition(",")
     if comma and take_marker(last):
@@ -401,13 +412,19 @@ def _attendee_from_line(
     parsed = _split_attendee(line.text)
     if not _looks_like_name(parsed.name):
         warnings.append(
-            f'Line {line.number} of the attendance list does not look like "Name, Organisation": '
-            f'"{line.text.strip()}". Check the name.'
+            _(
+                'Line %(line)d of the attendance list does not look like "Name, Organisation": '
+                '"%(text)s". Check the name.'
+            )
+            % {"line": line.number, "text": line.text.strip()}
         )
     elif len(parsed.name.split()) == 1 and not parsed.organisation:
         warnings.append(
-            f'Line {line.number} of the attendance list has only one word, "{parsed.name}". '
-            f"Check that it is a person's name."
+            _(
+                'Line %(line)d of the attendance list has only one word, "%(name)s". '
+                "Check that it is a person's name."
+            )
+            % {"line": line.number, "name": parsed.name}
         )
     all_roles = list(roles) + [role for role in parsed.roles if role not in roles]
     return ParsedAttendee(
@@ -425,8 +442,8 @@ def _warn_about_duplicates(attendees: list[ParsedAttendee], warnings: list[str])
         key = attendee.name.casefold()
         if key in seen:
             warnings.append(
-                f'"{attendee.name}" is in the attendance list twice '
-                f"(lines {seen[key].line} and {attendee.line})."
+                _('"%(name)s" is in the attendance list twice (lines %(first)d and %(second)d).')
+                % {"name": attendee.name, "first": seen[key].line, "second": attendee.line}
             )
         else:
             seen[key] = attendee
@@ -492,7 +509,7 @@ def _read_signatures(lines: list[Line], protocol: ParsedProtocol) -> set[int]:
 
 def _give_role(protocol: ParsedProtocol, name: str, role: str, number: int) -> None:
     """Add the role to the attendee with this full name, or with this first name."""
-    what = "note-taker" if role == "note_taker" else "approver"
+    what = _("note-taker") if role == "note_taker" else _("approver")
     key = name.casefold()
     matches = [a for a in protocol.attendees if a.name.casefold() == key]
     if not matches and len(name.split()) == 1:
@@ -503,14 +520,20 @@ def _give_role(protocol: ParsedProtocol, name: str, role: str, number: int) -> N
         return
     if not matches:
         protocol.warnings.append(
-            f'Line {number}: the {what} "{name}" is not in the attendance list. '
-            f"Add the role to the right person by hand."
+            _(
+                'Line %(line)d: the %(role)s "%(name)s" is not in the attendance list. '
+                "Add the role to the right person by hand."
+            )
+            % {"line": number, "role": what, "name": name}
         )
     else:
-        names = " or ".join(f'"{a.name}"' for a in matches)
+        names = _(" or ").join(f'"{a.name}"' for a in matches)
         protocol.warnings.append(
-            f'Line {number}: the {what} "{name}" could be {names}. '
-            f"Add the role to the right person by hand."
+            _(
+                'Line %(line)d: the %(role)s "%(name)s" could be %(names)s. '
+                "Add the role to the right person by hand."
+            )
+            % {"line": number, "role": what, "name": name, "names": names}
         )
 
 
@@ -954,7 +977,7 @@ def _groups_named(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> lis
         if match:
             found.append((match.start(), slug))
     slugs: list[str] = []
-    for _, slug in sorted(found):
+    for _position, slug in sorted(found):
         if slug not in slugs:
             slugs.append(slug)
     return slugs
@@ -972,10 +995,11 @@ def parse_protocol(
     name or alias of a working group to its slug. Line numbers in errors and
     warnings count the lines of ``text``.
     """
-    lines = [Line(number, line) for number, line in enumerate(_clean_line_list(text), start=1)]
+    numbered = [Line(number, line) for number, line in enumerate(_clean_line_list(text), start=1)]
+    lines = _collapse_blank_line_runs(numbered)
     title_index = _next_non_blank(lines, 0)
     if title_index is None:
-        raise ProtocolError("the text is empty")
+        raise ProtocolError(_("the text is empty"))
     warnings: list[str] = []
     series_name, date = _parse_title(lines[title_index], year, warnings)
     protocol = ParsedProtocol(
@@ -995,14 +1019,16 @@ def parse_protocol(
         raw_items, before = _split_plain_items(rest)
     if before:
         first, last = before[0].number, before[-1].number
-        where = f"Line {first} comes" if first == last else f"Lines {first}–{last} come"
-        warnings.append(
-            f"{where} before the first agenda item and {'was' if first == last else 'were'} "
-            f"not imported: "
-            f'"{_shorten(before[0].text)}".'
+        message = (
+            _('Line %(first)d comes before the first agenda item and was not imported: "%(text)s".')
+            if first == last
+            else _(
+                'Lines %(first)d–%(last)d come before the first agenda item and were not imported: "%(text)s".'
+            )
         )
+        warnings.append(message % {"first": first, "last": last, "text": _shorten(before[0].text)})
     if not raw_items:
-        warnings.append("No agenda items were found.")
+        warnings.append(_("No agenda items were found."))
     patterns = _group_patterns(known_groups)
     for index, raw in enumerate(raw_items):
         _add_item(protocol, index, raw, raw_items, plain=not is_markdown, patterns=patterns)
@@ -1023,20 +1049,25 @@ def _read_attendance_section(
     )
     if start is None:
         raise ProtocolError(
-            'there is no attendance list: write "Närvarande" or "Fasta ledamöter" on a line '
-            "of its own after the title, then one person a line"
+            _(
+                'there is no attendance list: write "Närvarande" or "Fasta ledamöter" on a line '
+                "of its own after the title, then one person a line"
+            )
         )
     skipped = [line for line in lines[title_index + 1 : start] if line.text]
     for line in skipped:
         protocol.warnings.append(
-            f'Line {line.number}, "{_shorten(line.text)}", comes between the title and the '
-            f"attendance list and was not imported."
+            _(
+                'Line %(line)d, "%(text)s", comes between the title and the attendance list '
+                "and was not imported."
+            )
+            % {"line": line.number, "text": _shorten(line.text)}
         )
     heading = _attendance_heading(lines[start].text) or "närvarande"
     protocol.standing_members_heading = heading == "fasta ledamöter"
     protocol.attendees, end = _read_attendance(lines, start, heading, protocol.warnings)
     if not protocol.attendees:
-        raise ProtocolError("the attendance list is empty", line=lines[start].number)
+        raise ProtocolError(_("the attendance list is empty"), line=lines[start].number)
     return lines[end:]
 
 
@@ -1059,8 +1090,10 @@ def _add_item(
         assignees = _assignees(subject)
         if not assignees:
             protocol.warnings.append(
-                f'Item "{raw.title}": "{sentence}" does not say who will do it. '
-                f"Add a person or an organisation."
+                _(
+                    'Item "%(title)s": "%(sentence)s" does not say who will do it. Add a person or an organisation.'
+                )
+                % {"title": raw.title, "sentence": sentence}
             )
         protocol.actions.append(
             ParsedAction(
@@ -1072,7 +1105,10 @@ def _add_item(
         )
     has_sub_items = index + 1 < len(raw_items) and raw_items[index + 1].level > raw.level
     if not body.markdown and not has_sub_items:
-        protocol.warnings.append(f'The item "{raw.title}" (line {raw.line}) has no text.')
+        protocol.warnings.append(
+            _('The item "%(title)s" (line %(line)d) has no text.')
+            % {"title": raw.title, "line": raw.line}
+        )
     protocol.items.append(
         ParsedItem(
             title=raw.title,

@@ -65,3 +65,12 @@ def test_an_english_browser_still_gets_swedish_until_the_visitor_chooses(client)
 def test_an_unknown_language_cookie_falls_back_to_swedish(client):
     client.cookies["django_language"] = "xx"
     assert 'lang="sv"' in client.get("/").content.decode()
+
+
+def test_the_importer_explains_problems_in_swedish():
+    from meetings.importer.parse import parse_protocol
+    from meetings.importer.structures import ProtocolError
+
+    with translation.override("sv"), pytest.raises(ProtocolError) as error:
+        parse_protocol("Gemensam ledningsgrupp 9 mars\n\nNärvarande\nAnna Berg, G7\n")
+    assert error.value.message == "rubriken har inget år. Ange året (--year)"

@@ -84,10 +84,20 @@ def test_it_normalises_line_endings_and_trailing_spaces():
     assert decode_protocol(data, name="a.txt") == "Rubrik\nText\nMer text\n"
 
 
-def test_it_collapses_page_breaks_and_drops_blank_lines_at_the_ends():
-    # three or more blank lines are a page break; one or two are kept as they are
-    data = b"\n\nEtt\n\n\n\n\nTv\xc3\xa5\n\n\nTre\fFyra\n\nFem\n \n\n"
-    assert decode_protocol(data, name="a.txt") == "Ett\n\nTvå\n\n\nTre\nFyra\n\nFem\n"
+def test_decoding_keeps_every_line_so_that_messages_name_the_files_own_line_numbers():
+    data = b"\n\nEtt\n\n\n\n\nTv\xc3\xa5 \n\n\nTre\fFyra\n\nFem\n \n\n"
+    text = decode_protocol(data, name="a.txt")
+    assert text == "\n\nEtt\n\n\n\n\nTvå\n\n\nTre\nFyra\n\nFem\n"
+    assert text.splitlines()[7] == "Två"  # line 8, as in the file
+
+
+def test_page_breaks_read_as_one_blank_line_and_line_numbers_stay_the_files():
+    text = "\n\nMöte 9 mars\n\n\n\n\nNärvarande\nAnna Berg, G7\n"
+    with pytest.raises(ProtocolError) as error:
+        parse_protocol(text)
+    assert error.value.line == 3  # the title, on the file's third line
+    parsed = parse_protocol(text, year=2017)
+    assert [(a.name, a.line) for a in parsed.attendees] == [("Anna Berg", 9)]
 
 
 def test_it_composes_letters_typed_as_two_characters():
@@ -643,7 +653,10 @@ def test_seed_ledningsgrupp_for_utveckling_03_09():
     path = SEEDS / "ledningsgrupp-for-utveckling-03-09.txt"
     with pytest.raises(ProtocolError) as error:
         read(path)
-    assert (error.value.message, error.value.line) == ("the title has no year; give --year", 1)
+    assert (error.value.message, error.value.line) == (
+        "the title has no year; give --year",
+        2,
+    )  # the file starts with a blank line
 
     protocol = read(path, year=2017, known_groups=GROUPS)
     assert (protocol.series_name, protocol.date) == (

@@ -25,6 +25,7 @@ LOGGED_OUT = {"anonymous": 200, "user": 302, "member": 302, "staff": 302, "super
 # name -> (reverse args from the fixtures, expected answer per role)
 PERMISSIONS = {
     "home": (None, EVERYONE),
+    "health": (None, EVERYONE),
     "meetings:archive": (None, EVERYONE),
     "meetings:feed": (None, EVERYONE),
     "meetings:detail": (lambda f: [f["series"], f["date"]], EVERYONE),

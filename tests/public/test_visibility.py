@@ -20,6 +20,7 @@ PUBLIC_NAMESPACES = {"meetings", "projects", "organisations"}
 # url name -> function(world) giving reverse() args, or None for no args
 PUBLIC_URLS = {
     "home": None,
+    "health": None,
     "meetings:archive": None,
     "meetings:feed": None,
     "meetings:detail": lambda w: [w.series.slug, w.published.date.isoformat()],

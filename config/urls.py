@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from config.views import health
+from meetings.page_cache import cache_public_page
 from meetings.views import HomeView
 
 admin.site.site_header = _("Delaktig – staff pages")
@@ -10,12 +13,14 @@ admin.site.site_title = "Delaktig"
 admin.site.index_title = _("Meetings, protocols and working groups")
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    path("", cache_public_page(HomeView.as_view()), name="home"),
     path("", include("meetings.urls")),
     path("", include("projects.urls")),
     path("", include("organisations.urls")),
     path("", include("people.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # No CSRF token on the language form, so that public pages can be cached whole: a
+    # forged request could only switch a visitor's language, which protects nothing.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Meetings and protocols")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

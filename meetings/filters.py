@@ -8,7 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from organisations.models import Organisation
 from projects.models import WorkingGroup
 
-from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries
+from . import search
+from .models import (
+    ActionItem,
+    AgendaItem,
+    AgendaItemWorkingGroup,
+    Attendance,
+    Decision,
+    Meeting,
+    MeetingSeries,
+    SearchEntry,
+)
 
 
 def published_years() -> list[tuple[int, int]]:
@@ -82,3 +92,53 @@ class MeetingArchiveFilter(django_filters.FilterSet):
                 Q(theme__icontains=word) | Exists(items) | Exists(decisions) | Exists(actions)
             )
         return queryset
+
+
+class SearchFilter(django_filters.FilterSet):
+    """The search page: the words, and filters that narrow the results down."""
+
+    q = django_filters.CharFilter(
+        label=_("Search for"),
+        method="filter_words",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=SearchEntry.Kind.choices, empty_label=_("Everything")
+    )
+    series = django_filters.ModelChoiceFilter(
+        label=_("Meeting series"),
+        queryset=MeetingSeries.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=_("All series"),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        choices=published_years,
+        method="filter_year",
+        empty_label=_("All years"),
+    )
+    working_group = django_filters.ModelChoiceFilter(
+        label=_("Working group"),
+        queryset=WorkingGroup.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_working_group",
+        empty_label=_("All working groups"),
+    )
+
+    class Meta:
+        model = SearchEntry
+        fields = ["q", "kind", "series", "year", "working_group"]
+
+    def filter_words(self, queryset, name, value):
+        return search.match(queryset, search.search_words(value))
+
+    def filter_year(self, queryset, name, value):
+        year = int(value)  # a valid choice, so an integer
+        return queryset.filter(date__gte=f"{year}-01-01", date__lt=f"{year + 1}-01-01")
+
+    def filter_working_group(self, queryset, name, value):
+        items = AgendaItemWorkingGroup.objects.filter(working_group=value)
+        return queryset.filter(
+            Q(working_group=value) | Q(agenda_item__in=items.values("agenda_item_id"))
+        )

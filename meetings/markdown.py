@@ -7,6 +7,8 @@ so a `<script>` or a `javascript:` link typed into a protocol never does.
 
 from __future__ import annotations
 
+from html import unescape
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -31,3 +33,10 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+def markdown_to_text(text: str) -> str:
+    """The words a reader sees, without markup: for search and snippets."""
+    html = _markdown.render(text or "")
+    plain = unescape(nh3.clean(html, tags=set()))
+    return " ".join(plain.split())

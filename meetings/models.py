@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -600,3 +601,72 @@ class ProtocolNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} → {self.user}"
+
+
+class SearchEntry(models.Model):
+    """One searchable thing of the public site, kept up to date by ``meetings.search``.
+
+    Only published content is ever written here, so search cannot leak a draft. On
+    PostgreSQL a trigger fills ``search_vector`` (Swedish configuration, title weighted
+    above text) and a GIN index serves the queries (migration 0006); on SQLite the
+    column stays empty and search falls back to matching words.
+    """
+
+    class Kind(models.TextChoices):
+        PROTOCOL = "protocol", _("Protocol")
+        ITEM = "item", _("Agenda item")
+        DECISION = "decision", _("Decision")
+        ACTION = "action", _("Action item")
+        GROUP = "group", _("Working group")
+        ORGANISATION = "organisation", _("Organisation")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, related_name="+")
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, null=True, related_name="+")
+    date = models.DateField(null=True)
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    working_group = models.ForeignKey(
+        "projects.WorkingGroup", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"), blank=True)
+    anchor = models.CharField(max_length=50, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        indexes = [
+            models.Index(fields=["-date", "-id"], name="search_entry_date_idx"),
+            models.Index(fields=["series", "-date"], name="search_entry_series_idx"),
+            models.Index(fields=["kind", "-date"], name="search_entry_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        if self.working_group_id and self.kind == self.Kind.GROUP:
+            return self.working_group.get_absolute_url()
+        if self.organisation_id:
+            return self.organisation.get_absolute_url()
+        url = self.meeting.get_absolute_url()
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+
+class PublicPagesVersion(models.Model):
+    """A single counter, raised by every change to what public pages show.
+
+    Cached public pages are keyed by it (``meetings.page_cache``), so a correction is
+    visible on the next request from every server process, without waiting for a timeout.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.number)

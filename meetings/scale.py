@@ -39,7 +39,10 @@ from .models import (
     Decision,
     Meeting,
     MeetingSeries,
+    SearchEntry,
 )
+from .page_cache import content_changed
+from .search import rebuild_index
 
 BATCH_SIZE = 2000
 MEETING_CHUNK = 500  # meetings whose items, attendance and actions are built at a time
@@ -787,4 +790,7 @@ def generate(counts: dict[str, int], seed: int = 42, today: datetime.date | None
             with connection.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
+        # bulk_create sends no signals: index the new protocols and retire cached pages here.
+        written[SearchEntry._meta.label] = rebuild_index()
+        content_changed()
     return written

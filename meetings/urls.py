@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from . import calendar_views, views
 from .feeds import PublishedProtocolsFeed
+from .page_cache import cache_public_page
 
 
 class IsoDateConverter:
@@ -18,13 +19,22 @@ register_converter(IsoDateConverter, "isodate")
 
 app_name = "meetings"
 urlpatterns = [
-    path("protokoll/", views.MeetingArchiveView.as_view(), name="archive"),
+    path("protokoll/", cache_public_page(views.MeetingArchiveView.as_view()), name="archive"),
+    path("sok/", cache_public_page(views.search_view), name="search"),
     path("protokoll/atom/", PublishedProtocolsFeed(), name="feed"),
-    path("protokoll/<slug:series>/<isodate:date>/", views.meeting_detail, name="detail"),
-    path("moten/", calendar_views.SeriesListView.as_view(), name="series_list"),
-    path("moten/<slug:slug>/", calendar_views.SeriesDetailView.as_view(), name="series_detail"),
+    path(
+        "protokoll/<slug:series>/<isodate:date>/",
+        cache_public_page(views.meeting_detail),
+        name="detail",
+    ),
+    path("moten/", cache_public_page(calendar_views.SeriesListView.as_view()), name="series_list"),
+    path(
+        "moten/<slug:slug>/",
+        cache_public_page(calendar_views.SeriesDetailView.as_view()),
+        name="series_detail",
+    ),
     path("moten/<slug:slug>/kalender.ics", calendar_views.series_ics, name="series_ics"),
-    path("kalender/", calendar_views.CalendarView.as_view(), name="calendar"),
+    path("kalender/", cache_public_page(calendar_views.CalendarView.as_view()), name="calendar"),
     path("kalender.ics", calendar_views.calendar_ics, name="calendar_ics"),
     path(
         "arbetsgrupper/<slug:slug>/kalender.ics",

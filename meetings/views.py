@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,8 +15,9 @@ from django_filters.views import FilterView
 from people.models import public_name_prefetch
 from projects.models import WorkingGroup
 
-from .filters import MeetingArchiveFilter
-from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting
+from . import search
+from .filters import MeetingArchiveFilter, SearchFilter
+from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, SearchEntry
 
 
 class HomeView(TemplateView):
@@ -134,5 +136,34 @@ def meeting_detail(request: HttpRequest, series: str, date: str) -> HttpResponse
                 {o for a in attendances for o in a.organisations.all()},
                 key=lambda organisation: organisation.name,
             ),
+        },
+    )
+
+
+def search_view(request: HttpRequest) -> HttpResponse:
+    """Search published protocols, groups and organisations; snippets for the shown page only."""
+    results = SearchEntry.objects.select_related(
+        "meeting__series", "working_group", "organisation"
+    ).defer("search_vector")
+    filterset = SearchFilter(request.GET, queryset=results)
+    filterset.is_valid()  # an invalid filter is dropped, and the form says why
+    words = search.search_words(filterset.form.cleaned_data.get("q") or "")
+    page = Paginator(filterset.qs if words else results.none(), 20).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = list(page.object_list)
+    search.add_snippets(page.object_list, words)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "meetings/search.html",
+        {
+            "filter": filterset,
+            "words": words,
+            "page_obj": page,
+            "results": page.object_list,
+            "query_without_page": query.urlencode(),
+            "full_text": search.uses_full_text(),
         },
     )

@@ -1,11 +1,17 @@
 from django.urls import path
 
+from meetings.page_cache import cache_public_page
+
 from . import note_views, views
 
 app_name = "projects"
 urlpatterns = [
-    path("arbetsgrupper/", views.WorkingGroupListView.as_view(), name="list"),
-    path("arbetsgrupper/<slug:slug>/", views.WorkingGroupDetailView.as_view(), name="detail"),
+    path("arbetsgrupper/", cache_public_page(views.WorkingGroupListView.as_view()), name="list"),
+    path(
+        "arbetsgrupper/<slug:slug>/",
+        cache_public_page(views.WorkingGroupDetailView.as_view()),
+        name="detail",
+    ),
     # Members and staff only; everyone else gets 404.
     path(
         "arbetsgrupper/<slug:slug>/interna-anteckningar/",

@@ -34,3 +34,16 @@ def staff_client(client, staff_user):
 def admin_client_(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no cached pages: the database (and so the version number
+    that keys them) is rolled back after every test, but the process memory is not."""
+    from django.core.cache import caches
+
+    from meetings.page_cache import CACHE_ALIAS
+
+    caches[CACHE_ALIAS].clear()
+    yield
+    caches[CACHE_ALIAS].clear()

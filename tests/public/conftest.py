@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from meetings.models import Meeting
+from meetings.search import rebuild_index
 from meetings.services import protocol_publish
 from organisations.models import Organisation
 from people.models import PublicationLevel
@@ -110,4 +111,5 @@ def world(db) -> PublicWorld:
         theme="Planerat tema",
     )
     AgendaItemFactory(meeting=planned, order=1, title=f"{SECRET} förslag").working_groups.add(group)
+    rebuild_index()  # as the commit of these saves would: the tests run inside one transaction
     return PublicWorld(series, group, association, department, published, draft, approved, planned)

@@ -28,6 +28,7 @@ PERMISSIONS = {
     "health": (None, EVERYONE),
     "meetings:archive": (None, EVERYONE),
     "meetings:feed": (None, EVERYONE),
+    "meetings:search": (None, EVERYONE),
     "meetings:detail": (lambda f: [f["series"], f["date"]], EVERYONE),
     "meetings:series_list": (None, EVERYONE),
     "meetings:series_detail": (lambda f: [f["series"]], EVERYONE),

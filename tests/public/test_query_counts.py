@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Meeting, MeetingSeries
+from meetings.search import rebuild_index
 from organisations.models import Organisation
 from projects.models import WorkingGroup
 from tests.factories import (
@@ -67,6 +70,7 @@ def build(start: int, stop: int) -> dict[str, str]:
     Meeting.objects.filter(date__lt=today).update(
         protocol_state=Meeting.ProtocolState.PUBLISHED, published_at=timezone.now()
     )
+    rebuild_index()  # the update() above sends no signals
     return {
         "home": reverse("home"),
         "archive": reverse("meetings:archive"),
@@ -84,6 +88,9 @@ def build(start: int, stop: int) -> dict[str, str]:
         "series ics": reverse("meetings:series_ics", args=["serie"]),
         "group ics": reverse("meetings:working_group_ics", args=["gruppen"]),
         "feed": reverse("meetings:feed"),
+        "search": reverse("meetings:search") + "?q=punkt",
+        "search filtered": reverse("meetings:search")
+        + f"?q=punkt&series=serie&working_group=gruppen&kind=item&year={today.year}",
     }
 
 
@@ -96,3 +103,13 @@ def test_every_public_page_costs_the_same_queries_with_1_or_50_of_everything(cli
     large = measure(client, build(1, 50))
     assert large == small
     assert max(small.values()) <= 15, small
+
+
+def test_a_cached_page_costs_one_query(client):
+    urls = build(0, 3)
+    for name in ("home", "archive", "protocol", "working group", "search"):
+        client.get(urls[name])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(urls[name])
+        assert response["X-Page-Cache"] == "HIT", name
+        assert len(queries) == 1, (name, [q["sql"] for q in queries])

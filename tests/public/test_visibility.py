@@ -23,6 +23,7 @@ PUBLIC_URLS = {
     "health": None,
     "meetings:archive": None,
     "meetings:feed": None,
+    "meetings:search": None,
     "meetings:detail": lambda w: [w.series.slug, w.published.date.isoformat()],
     "meetings:series_list": None,
     "meetings:series_detail": lambda w: [w.series.slug],
@@ -61,15 +62,19 @@ def public_url_names() -> set[str]:
 
 # Members-only pages answer 404 to visitors: tests/projects/test_group_notes.py.
 MEMBERS_ONLY_URLS = {"projects:notes", "projects:note_add", "projects:note_document"}
+# Shows nothing: sets the language and redirects (tests/config/test_i18n.py).
+NOT_PAGES = {"set_language"}
 
 
 def test_every_public_url_is_in_the_table():
-    assert public_url_names() == set(PUBLIC_URLS) | MEMBERS_ONLY_URLS
+    assert public_url_names() == set(PUBLIC_URLS) | MEMBERS_ONLY_URLS | NOT_PAGES
 
 
 def every_public_page(world) -> list[str]:
     urls = [reverse(name, args=args(world) if args else None) for name, args in PUBLIC_URLS.items()]
     archive = reverse("meetings:archive")
+    search = reverse("meetings:search")
+    urls += [f"{search}?q=beslut", f"{search}?q={SECRET.lower()}", f"{search}?q=Fritidsbank"]
     urls += [
         f"{archive}?q=beslut",
         f"{archive}?q=%C3%96ppen",
@@ -152,3 +157,11 @@ def test_searching_for_words_of_an_unpublished_protocol_finds_nothing(client, wo
 def test_the_archive_counts_only_published_protocols(client, world):
     response = client.get(reverse("meetings:archive"), {"q": "beslut"})
     assert [m.pk for m in response.context["object_list"]] == [world.published.pk]
+
+
+def test_search_finds_published_protocols_and_nothing_unpublished(client, world):
+    response = client.get(reverse("meetings:search"), {"q": SECRET.lower()})
+    assert response.context["page_obj"].paginator.count == 0
+    results = client.get(reverse("meetings:search"), {"q": "öppen"}).context["results"]
+    meetings = {entry.meeting for entry in results if entry.meeting}
+    assert meetings == {world.published}

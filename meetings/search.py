@@ -1,0 +1,288 @@
+"""Site search: what is indexed, how it is kept up to date, and how it is queried.
+
+The index is one table, ``SearchEntry``, with a row per published protocol, agenda
+item, decision and action item, and per working group and organisation. Only
+published meetings ever get rows, so anonymous visitors cannot find a draft.
+
+Keeping it up to date: saving or deleting anything that feeds an entry marks the
+meeting, group or organisation as stale; when the transaction commits, each stale
+one is indexed again once, whatever number of rows the save touched (an admin page
+with thirty inlines reindexes its meeting once). ``rebuild_index`` rebuilds it all
+(``manage.py rebuild_search_index``), for bulk loads that bypass signals.
+
+Querying: on PostgreSQL, full-text search with the Swedish configuration (stemming,
+stop words) over a stored ``tsvector`` that a trigger keeps current (migration 0006),
+ranked by relevance, newest first among equals; snippets (``ts_headline``) only for
+the shown page. On SQLite every word must appear in the title or the text, newest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection, models, transaction
+from django.db.models import F, Prefetch, Q
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from organisations.models import Organisation
+from projects.models import WorkingGroup
+
+from .markdown import markdown_to_text
+from .models import ActionItem, AgendaItem, Decision, Meeting, SearchEntry
+
+BATCH_SIZE = 1000
+MAX_WORDS = 10
+SNIPPET_WORDS = 30
+# Highlight markers that cannot occur in indexed text (they are removed from it), so the
+# snippet can be HTML-escaped as a whole and the markers then turned into <mark>.
+START, STOP = "\ue000", "\ue001"
+_MARKERS = re.compile(f"[{START}{STOP}\x00]")
+
+
+def _clean(text: str) -> str:
+    return _MARKERS.sub("", text or "")
+
+
+# --- building entries -------------------------------------------------------------------
+
+
+def _meeting_entries(meeting: Meeting) -> Iterator[SearchEntry]:
+    common = {"meeting": meeting, "series_id": meeting.series_id, "date": meeting.date}
+    yield SearchEntry(
+        kind=SearchEntry.Kind.PROTOCOL,
+        title=meeting.title,
+        text=_clean(" ".join(part for part in (meeting.theme, meeting.place) if part)),
+        **common,
+    )
+    items = {item.pk: item for item in meeting.agenda_items.all()}
+    for item in items.values():
+        yield SearchEntry(
+            kind=SearchEntry.Kind.ITEM,
+            agenda_item=item,
+            title=_clean(item.title)[:300],
+            text=_clean(markdown_to_text(item.body)),
+            anchor=f"item-{item.order}" if item.order else "",
+            **common,
+        )
+    for kind, rows in (
+        (SearchEntry.Kind.DECISION, meeting.decisions.all()),
+        (SearchEntry.Kind.ACTION, meeting.action_items.all()),
+    ):
+        for row in rows:
+            item = items.get(row.agenda_item_id)
+            yield SearchEntry(
+                kind=kind,
+                agenda_item=item,
+                title=_clean(item.title if item else meeting.title)[:300],
+                text=_clean(markdown_to_text(row.text)),
+                anchor=f"item-{item.order}" if item and item.order else "",
+                **common,
+            )
+
+
+def _group_entry(group: WorkingGroup) -> SearchEntry:
+    text = " ".join([*group.alias_list, markdown_to_text(group.description)])
+    return SearchEntry(
+        kind=SearchEntry.Kind.GROUP,
+        working_group=group,
+        title=_clean(group.name),
+        text=_clean(text),
+    )
+
+
+def _organisation_entry(organisation: Organisation) -> SearchEntry:
+    parts = [organisation.short_name, *organisation.alias_list, organisation.description]
+    return SearchEntry(
+        kind=SearchEntry.Kind.ORGANISATION,
+        organisation=organisation,
+        title=_clean(organisation.name),
+        text=_clean(" ".join(part for part in parts if part)),
+    )
+
+
+def _published_meetings(ids: Iterable[int] | None = None):
+    meetings = (
+        Meeting.objects.published()
+        .select_related("series")
+        .prefetch_related(
+            Prefetch("agenda_items", queryset=AgendaItem.objects.only(*_ITEM_FIELDS)),
+            Prefetch("decisions", queryset=Decision.objects.only(*_ROW_FIELDS)),
+            Prefetch("action_items", queryset=ActionItem.objects.only(*_ROW_FIELDS)),
+        )
+        .order_by("pk")
+    )
+    return meetings if ids is None else meetings.filter(pk__in=ids)
+
+
+_ITEM_FIELDS = ("meeting_id", "order", "title", "body")
+_ROW_FIELDS = ("meeting_id", "agenda_item_id", "text")
+
+
+def index_meetings(ids: Iterable[int]) -> None:
+    """Replace the entries of these meetings: fresh ones if published, none otherwise."""
+    ids = list(ids)
+    with transaction.atomic():
+        SearchEntry.objects.filter(meeting_id__in=ids).delete()
+        entries = [
+            entry for meeting in _published_meetings(ids) for entry in _meeting_entries(meeting)
+        ]
+        SearchEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+
+
+def index_working_groups(ids: Iterable[int]) -> None:
+    ids = list(ids)
+    with transaction.atomic():
+        SearchEntry.objects.filter(kind=SearchEntry.Kind.GROUP, working_group_id__in=ids).delete()
+        groups = WorkingGroup.objects.filter(pk__in=ids)
+        SearchEntry.objects.bulk_create(_group_entry(group) for group in groups)
+
+
+def index_organisations(ids: Iterable[int]) -> None:
+    ids = list(ids)
+    with transaction.atomic():
+        SearchEntry.objects.filter(
+            kind=SearchEntry.Kind.ORGANISATION, organisation_id__in=ids
+        ).delete()
+        organisations = Organisation.objects.filter(pk__in=ids)
+        SearchEntry.objects.bulk_create(_organisation_entry(o) for o in organisations)
+
+
+def rebuild_index() -> int:
+    """Index everything from scratch in one transaction; returns the number of entries."""
+    total = 0
+    with transaction.atomic():
+        SearchEntry.objects.all().delete()
+        batch: list[SearchEntry] = []
+        for meeting in _published_meetings().iterator(chunk_size=200):
+            batch.extend(_meeting_entries(meeting))
+            if len(batch) >= BATCH_SIZE:
+                SearchEntry.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+                total += len(batch)
+                batch = []
+        batch.extend(_group_entry(group) for group in WorkingGroup.objects.all())
+        batch.extend(_organisation_entry(o) for o in Organisation.objects.all())
+        SearchEntry.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        total += len(batch)
+    return total
+
+
+# --- keeping it up to date ----------------------------------------------------------------
+
+
+def mark_stale(kind: str, pk: int | None) -> None:
+    """Reindex this meeting, group or organisation when the current transaction commits.
+
+    Every save registers the flush, but the first flush after the commit empties the
+    set, so a meeting is indexed once per transaction. Marks left by a rolled back
+    transaction are simply reindexed with the next flush: indexing reads what is stored.
+    """
+    if pk is None:
+        return
+    pending = getattr(connection, "_search_pending", None)
+    if pending is None:
+        pending = connection._search_pending = {
+            "meeting": set(),
+            "group": set(),
+            "organisation": set(),
+        }
+    pending[kind].add(pk)
+    transaction.on_commit(_flush_pending)
+
+
+def _flush_pending() -> None:
+    pending = getattr(connection, "_search_pending", None)
+    if not pending or not any(pending.values()):
+        return
+    connection._search_pending = None
+    if pending["meeting"]:
+        index_meetings(pending["meeting"])
+    if pending["group"]:
+        index_working_groups(pending["group"])
+    if pending["organisation"]:
+        index_organisations(pending["organisation"])
+
+
+# --- querying -----------------------------------------------------------------------------
+
+
+def search_words(query: str) -> str:
+    """The query as it is searched: markers and NUL removed, spaces collapsed, bounded."""
+    return " ".join(_clean(query).split()[:MAX_WORDS])
+
+
+def uses_full_text() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _ts_query(words: str) -> SearchQuery:
+    # websearch syntax: "exact phrase", OR, -excluded; never a syntax error.
+    return SearchQuery(words, config="pg_catalog.swedish", search_type="websearch")
+
+
+def match(entries: models.QuerySet, words: str) -> models.QuerySet:
+    """Entries matching the words, best first, the newest first among equals."""
+    newest = (F("date").desc(nulls_last=True), F("pk").desc())
+    if uses_full_text():
+        query = _ts_query(words)
+        rank = SearchRank(F("search_vector"), query)
+        return entries.filter(search_vector=query).order_by(rank.desc(), *newest)
+    for word in words.split():
+        word = word.strip('"')
+        if word.startswith("-") or word.upper() == "OR" or not word:
+            continue
+        matches = Q()
+        # SQLite's LIKE ignores case for ASCII letters only: try the usual spellings of Ö.
+        for variant in {word, word.lower(), word.capitalize()}:
+            matches |= Q(title__icontains=variant) | Q(text__icontains=variant)
+        entries = entries.filter(matches)
+    return entries.order_by(*newest)
+
+
+def add_snippets(entries: list[SearchEntry], words: str) -> None:
+    """Give each shown entry ``snippet``: escaped text around the words, the words in <mark>."""
+    if not entries:
+        return
+    if uses_full_text():
+        headlines = dict(
+            SearchEntry.objects.filter(pk__in=[entry.pk for entry in entries])
+            .annotate(
+                headline=SearchHeadline(
+                    "text",
+                    _ts_query(words),
+                    config="pg_catalog.swedish",
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=SNIPPET_WORDS,
+                    min_words=SNIPPET_WORDS // 2,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                )
+            )
+            .values_list("pk", "headline")
+        )
+    else:
+        headlines = {entry.pk: _plain_headline(entry.text, words) for entry in entries}
+    for entry in entries:
+        entry.snippet = _highlighted(headlines.get(entry.pk, ""))
+
+
+def _plain_headline(text: str, words: str) -> str:
+    terms = [w.strip('"') for w in words.split() if w.strip('"-') and w.upper() != "OR"]
+    if not terms:
+        return Truncator(text).words(SNIPPET_WORDS)
+    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+    found = pattern.search(text)
+    start = max(0, text.rfind(" ", 0, max(0, found.start() - 80)) + 1) if found else 0
+    excerpt = Truncator(text[start:]).words(SNIPPET_WORDS)
+    if start:
+        excerpt = "… " + excerpt
+    return pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", excerpt)
+
+
+def _highlighted(headline: str) -> SafeString:
+    html = escape(headline).replace(START, "<mark>").replace(STOP, "</mark>")
+    return mark_safe(html)  # noqa: S308 - escaped just above; only our markers become tags

@@ -130,8 +130,15 @@ class SearchFilter(django_filters.FilterSet):
         model = SearchEntry
         fields = ["q", "kind", "series", "year", "working_group"]
 
+    def filter_queryset(self, queryset):
+        """The filters first, then the words: the words rank a bounded set (search.match)."""
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return search.match(queryset, search.search_words(self.form.cleaned_data.get("q") or ""))
+
     def filter_words(self, queryset, name, value):
-        return search.match(queryset, search.search_words(value))
+        return queryset  # applied last, in filter_queryset
 
     def filter_year(self, queryset, name, value):
         year = int(value)  # a valid choice, so an integer

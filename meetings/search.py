@@ -36,6 +36,7 @@ from .models import ActionItem, AgendaItem, Decision, Meeting, SearchEntry
 
 BATCH_SIZE = 1000
 MAX_WORDS = 10
+MAX_RESULTS = 1000  # matches ranked per search on PostgreSQL; see match()
 SNIPPET_WORDS = 30
 # Highlight markers that cannot occur in indexed text (they are removed from it), so the
 # snippet can be HTML-escaped as a whole and the markers then turned into <mark>.
@@ -224,12 +225,26 @@ def _ts_query(words: str) -> SearchQuery:
 
 
 def match(entries: models.QuerySet, words: str) -> models.QuerySet:
-    """Entries matching the words, best first, the newest first among equals."""
+    """Entries matching the words, best first, the newest first among equals.
+
+    On PostgreSQL the ranking reads at most ``MAX_RESULTS`` matches: groups and
+    organisations, then the newest protocol entries. A common word matches a third of
+    twenty years of protocols, and ranking every one of them would cost each search
+    about as much as scanning the whole index; a bounded set keeps it constant. The
+    page says when the bound was reached, so the visitor adds a word or a filter.
+    Apply every other filter to ``entries`` first: they must narrow the candidates.
+    """
     newest = (F("date").desc(nulls_last=True), F("pk").desc())
     if uses_full_text():
         query = _ts_query(words)
+        # NULLS FIRST, as the (-date, -id) index is sorted, so PostgreSQL can walk it.
+        candidates = (
+            entries.filter(search_vector=query)
+            .order_by(F("date").desc(nulls_first=True), F("pk").desc())
+            .values("pk")[:MAX_RESULTS]
+        )
         rank = SearchRank(F("search_vector"), query)
-        return entries.filter(search_vector=query).order_by(rank.desc(), *newest)
+        return entries.filter(pk__in=candidates).order_by(rank.desc(), *newest)
     for word in words.split():
         word = word.strip('"')
         if word.startswith("-") or word.upper() == "OR" or not word:

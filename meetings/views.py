@@ -165,5 +165,6 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "results": page.object_list,
             "query_without_page": query.urlencode(),
             "full_text": search.uses_full_text(),
+            "capped": search.uses_full_text() and page.paginator.count >= search.MAX_RESULTS,
         },
     )

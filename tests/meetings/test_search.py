@@ -284,3 +284,29 @@ def test_the_search_page_costs_the_same_queries_for_1_or_40_results(client, comm
     small = count_queries(client, f"{SEARCH}?q=budget")
     commit(lambda: make(40, 1))
     assert count_queries(client, f"{SEARCH}?q=budget") == small
+
+
+def test_postgresql_ranks_a_bounded_set_groups_first_then_the_newest(client, commit, monkeypatch):
+    from meetings import search
+
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+
+    def make():
+        WorkingGroupFactory(name="Cykelgruppen", description="cykel")
+        for day in range(1, 6):
+            AgendaItemFactory(
+                meeting=published(date=datetime.date(2024, 6, day)),
+                title=f"Dag {day}",
+                body="cykel",
+            )
+
+    commit(make)
+    response = client.get(SEARCH, {"q": "cykel", "kind": "item"})
+    titles = [entry.title for entry in response.context["results"]]
+    if uses_full_text():
+        assert titles == ["Dag 5", "Dag 4", "Dag 3"]  # the bound applies after the filters
+        assert "de 3 senaste träffarna" in response.content.decode()
+        everything = result_titles(client, "cykel")
+        assert "Cykelgruppen" in everything and len(everything) == 3
+    else:  # SQLite has no bound: every match, newest first
+        assert titles == ["Dag 5", "Dag 4", "Dag 3", "Dag 2", "Dag 1"]

@@ -26,15 +26,10 @@ def published_years() -> list[tuple[int, int]]:
     return [(year.year, str(year.year)) for year in years]
 
 
-class MeetingArchiveFilter(django_filters.FilterSet):
-    """The archive's filters. Invalid values are dropped (the view is not strict), never a 500."""
+class ProtocolFilters(django_filters.FilterSet):
+    """Filters the archive and the search share. Invalid values are dropped (the views
+    are not strict), never a 500. Subclasses say what a working group's rows are."""
 
-    q = django_filters.CharFilter(
-        label=_("Words"),
-        method="filter_text",
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
     series = django_filters.ModelChoiceFilter(
         label=_("Meeting series"),
         queryset=MeetingSeries.objects.order_by("name"),
@@ -54,6 +49,21 @@ class MeetingArchiveFilter(django_filters.FilterSet):
         method="filter_working_group",
         empty_label=_("All working groups"),
     )
+
+    def filter_year(self, queryset, name, value):
+        year = int(value)  # a valid choice, so an integer; a range can use the date index
+        return queryset.filter(date__gte=f"{year}-01-01", date__lt=f"{year + 1}-01-01")
+
+
+class MeetingArchiveFilter(ProtocolFilters):
+    """The archive's filters."""
+
+    q = django_filters.CharFilter(
+        label=_("Words"),
+        method="filter_text",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
@@ -65,9 +75,6 @@ class MeetingArchiveFilter(django_filters.FilterSet):
     class Meta:
         model = Meeting
         fields = ["q", "series", "year", "working_group", "organisation"]
-
-    def filter_year(self, queryset, name, value):
-        return queryset.filter(date__year=int(value))  # a valid choice, so an integer
 
     def filter_working_group(self, queryset, name, value):
         items = AgendaItem.objects.filter(meeting=OuterRef("pk"), working_groups=value)
@@ -94,7 +101,7 @@ class MeetingArchiveFilter(django_filters.FilterSet):
         return queryset
 
 
-class SearchFilter(django_filters.FilterSet):
+class SearchFilter(ProtocolFilters):
     """The search page: the words, and filters that narrow the results down."""
 
     q = django_filters.CharFilter(
@@ -105,25 +112,6 @@ class SearchFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=SearchEntry.Kind.choices, empty_label=_("Everything")
-    )
-    series = django_filters.ModelChoiceFilter(
-        label=_("Meeting series"),
-        queryset=MeetingSeries.objects.order_by("name"),
-        to_field_name="slug",
-        empty_label=_("All series"),
-    )
-    year = django_filters.ChoiceFilter(
-        label=_("Year"),
-        choices=published_years,
-        method="filter_year",
-        empty_label=_("All years"),
-    )
-    working_group = django_filters.ModelChoiceFilter(
-        label=_("Working group"),
-        queryset=WorkingGroup.objects.order_by("name"),
-        to_field_name="slug",
-        method="filter_working_group",
-        empty_label=_("All working groups"),
     )
 
     class Meta:
@@ -139,10 +127,6 @@ class SearchFilter(django_filters.FilterSet):
 
     def filter_words(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset
-
-    def filter_year(self, queryset, name, value):
-        year = int(value)  # a valid choice, so an integer
-        return queryset.filter(date__gte=f"{year}-01-01", date__lt=f"{year + 1}-01-01")
 
     def filter_working_group(self, queryset, name, value):
         items = AgendaItemWorkingGroup.objects.filter(working_group=value)

@@ -161,6 +161,8 @@ class Site:
     series: str
     series_list: str
     calendar: str
+    search: str
+    search_empty: str
     search_word: str
     search_year: int
     protocol_heading: str
@@ -180,6 +182,8 @@ class Site:
             "meeting series": self.series,
             "meeting series list": self.series_list,
             "calendar": self.calendar,
+            "search results": self.search,
+            "search, no result": self.search_empty,
         }
 
     def url(self, path: str) -> str:
@@ -234,6 +238,8 @@ def public_site(live_server) -> Site:
         series=protocol.series.get_absolute_url(),
         series_list=reverse("meetings:series_list"),
         calendar=reverse("meetings:calendar"),
+        search=f"{reverse('meetings:search')}?q={word}",
+        search_empty=f"{reverse('meetings:search')}?q=xyzzyqwertyfinnsinte",
         search_word=word,
         search_year=protocol.date.year,
         protocol_heading=protocol.series.name,

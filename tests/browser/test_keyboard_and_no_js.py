@@ -76,6 +76,16 @@ def test_the_public_pages_work_without_javascript(make_page, public_site):
         f"does not list the protocol it comes from ({public_site.protocol})"
     )
 
+    # The search box in the header, submitted with Enter, finds the protocol too.
+    assert public_site.open(page, public_site.home) == 200
+    page.locator("header [name=q]").fill(public_site.search_word)
+    with page.expect_navigation() as navigation:
+        page.locator("header [name=q]").press("Enter")
+    assert navigation.value.status == 200
+    assert urlsplit(page.url).path == "/sok/", page.url
+    assert page.locator(f'main a[href^="{public_site.protocol}"]').count() >= 1, page.url
+    assert page.locator("main mark").count() >= 1, "the search results highlight nothing"
+
     assert public_site.open(page, public_site.protocol) == 200
     heading = page.locator("main h1").first.inner_text()
     assert public_site.protocol_heading in heading, heading

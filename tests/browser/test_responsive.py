@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PHONE_WIDTH = 360
 
@@ -37,16 +39,17 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_page, public_site):
     assert not problems, "Horizontal scrolling on a phone:\n" + "\n".join(problems)
 
 
-def test_screenshots_of_a_protocol(make_page, public_site, screenshots_dir):
+@pytest.mark.parametrize("which", ["protocol", "search"])
+def test_screenshots(make_page, public_site, screenshots_dir, which):
     """Full-page screenshots for a person to look at (test-artifacts/screenshots/)."""
     shots = {
-        "protocol-360px.png": make_page(phone=True),
-        "protocol-1280px.png": make_page(),
+        f"{which}-360px.png": make_page(phone=True),
+        f"{which}-1280px.png": make_page(),
     }
     for name, page in shots.items():
         path = screenshots_dir / name
         path.unlink(missing_ok=True)
-        assert public_site.open(page, public_site.protocol) == 200
+        assert public_site.open(page, getattr(public_site, which)) == 200
         page.screenshot(path=str(path), full_page=True)
 
         assert path.is_file(), path

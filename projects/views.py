@@ -10,6 +10,8 @@ from people.models import public_name_prefetch
 from .models import Membership, WorkingGroup
 from .note_views import groups_with_notes_visible_to
 
+OPEN_ACTIONS_SHOWN = 20  # the newest; a group can have hundreds over twenty years
+
 STATUS_ORDER = [
     WorkingGroup.Status.ACTIVE,
     WorkingGroup.Status.FORMING,
@@ -84,7 +86,8 @@ class WorkingGroupDetailView(ListView):
         return super().get_context_data(
             group=self.group,
             can_see_notes=notes_visible.exists(),
-            open_actions=open_actions,
+            open_actions=open_actions[:OPEN_ACTIONS_SHOWN],
+            open_actions_count=open_actions.count(),
             formed_at=formed_at if formed_at and formed_at.is_published else None,
             **kwargs,
         )

@@ -187,6 +187,20 @@ def test_the_working_group_page_shows_members_organisations_timeline_and_open_ac
     assert reverse("meetings:working_group_ics", args=[world.group.slug]) in content
 
 
+def test_the_working_group_page_shows_the_20_newest_open_actions_and_says_how_many(client, world):
+    from tests.factories import ActionItemFactory
+
+    item = world.published.agenda_items.get(order=1)
+    for number in range(24):
+        ActionItemFactory(
+            meeting=world.published, agenda_item=item, text=f"Uppgift nummer {number}"
+        )
+    content = client.get(world.group.get_absolute_url()).content.decode()
+
+    assert "De 20 senaste av 25 öppna uppgifter." in content
+    assert content.count("Uppgift nummer") == 19  # and the world's own "Öppen uppgift"
+
+
 def test_working_groups_are_listed_by_status(client, world):
     WorkingGroupFactory(name="En idé", status="idea")
     content = client.get(reverse("projects:list")).content.decode()

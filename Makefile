@@ -15,7 +15,7 @@ PRODUCTION_ENV := \
 	DJANGO_SITE_URL=https://example.org \
 	DATABASE_URL=sqlite:///tmp/x.sqlite3
 
-.PHONY: run test lint format messages vendor clean install
+.PHONY: run test lint format messages vendor clean install bench
 
 run: install
 	$(MANAGE) migrate
@@ -30,6 +30,12 @@ test: install lint
 	env $(PRODUCTION_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	env -u DATABASE_URL -u DELAKTIG_TEST_DATABASE $(PYTHON) -m pytest
 	env -u DATABASE_URL DELAKTIG_TEST_DATABASE=postgres $(PYTHON) -m pytest
+
+# Load benchmark of the production setup (PostgreSQL, gunicorn, wrk) on this machine;
+# results in .bench/results.json. Options: make bench BENCH_ARGS="--duration 5 --skip-tenth"
+# (see bench/README.md). About 12 minutes the first time (it generates the data), 7 after.
+bench: install
+	$(PYTHON) -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(RUFF) check .

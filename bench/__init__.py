@@ -1,0 +1,1 @@
+"""Load benchmark of the production setup: ``make bench`` (see bench/README.md)."""

@@ -249,7 +249,11 @@ class Meeting(models.Model):
         ]
         indexes = [
             models.Index(fields=["date"], name="meeting_date_idx"),
-            models.Index(fields=["protocol_state", "-date"], name="meeting_state_date_idx"),
+            # The archive's order, so its last page walks an index instead of sorting.
+            models.Index(
+                fields=["protocol_state", "-date", "-start_time", "-id"],
+                name="meeting_archive_order_idx",
+            ),
             models.Index(fields=["series", "-date"], name="meeting_series_date_idx"),
             models.Index(fields=["status", "date"], name="meeting_status_date_idx"),
         ]

@@ -16,13 +16,14 @@ because "upcoming" and "today" change at midnight without anything being saved.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -30,10 +31,16 @@ from .models import PublicPagesVersion
 
 CACHE_ALIAS = "pages"
 HEADER = "X-Page-Cache"  # HIT or MISS, for tests and the benchmark
+# Headers not to replay: cookies belong to one visitor, the marker is set per answer.
+_NOT_STORED = {"set-cookie", HEADER.lower()}
 
 
 def current_version() -> int:
-    return PublicPagesVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    # Plain SQL: this runs on every cached request, and the ORM would double its cost.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number FROM {PublicPagesVersion._meta.db_table} WHERE id = 1")  # noqa: S608 - no input
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def content_changed() -> None:
@@ -45,22 +52,70 @@ def content_changed() -> None:
         )
 
 
+def cache_public_page(view):
+    """Mark a view whose anonymous answers are the same for every visitor: the
+    middleware may keep them (see the module docstring)."""
+    view.public_page = True
+    return view
+
+
+def _is_public_page(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_page", False)
+
+
+class PublicPageCacheMiddleware:
+    """Answers a cached page before the rest of the stack runs, and keeps marked pages.
+
+    It sits right after the language is chosen: a visitor without a session cookie is
+    anonymous whatever the later middleware would find, so a hit needs neither the
+    session, the user nor the view. Only marked views cost the version query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not (_cacheable_request(request) and _is_public_page(request)):
+            return self.get_response(request)
+        cache = caches[CACHE_ALIAS]
+        key = _key(request, current_version())
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            response[HEADER] = "HIT"
+            return response
+        response = self.get_response(request)
+        if _cacheable_response(request, response):
+            headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
+            cache.set(key, (response.content, headers))
+            response[HEADER] = "MISS"
+        return response
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     return (
         settings.PAGE_CACHE_ENABLED
         and request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and not request.user.is_authenticated
     )
 
 
 def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
+    user = getattr(request, "user", None)
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (user and user.is_authenticated)
     )
 
 
@@ -68,29 +123,3 @@ def _key(request: HttpRequest, version: int) -> str:
     address = request.build_absolute_uri()
     digest = hashlib.sha256(address.encode()).hexdigest()
     return f"page:{version}:{timezone.localdate().isoformat()}:{get_language()}:{digest}"
-
-
-def cache_public_page(view):
-    """Serve this view's anonymous answers from the page cache (see the module docstring)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
-        cache = caches[CACHE_ALIAS]
-        key = _key(request, current_version())
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            response = HttpResponse(content, content_type=content_type)
-            response[HEADER] = "HIT"
-            return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        if _cacheable_response(request, response):
-            cache.set(key, (response.content, response["Content-Type"]))
-            response[HEADER] = "MISS"
-        return response
-
-    return wrapper

@@ -241,10 +241,11 @@ def match(entries: models.QuerySet, words: str) -> models.QuerySet:
         candidates = (
             entries.filter(search_vector=query)
             .order_by(F("date").desc(nulls_first=True), F("pk").desc())
-            .values("pk")[:MAX_RESULTS]
+            .values_list("pk", flat=True)[:MAX_RESULTS]
         )
+        # Fetched once here, so the page and its count do not both search again.
         rank = SearchRank(F("search_vector"), query)
-        return entries.filter(pk__in=candidates).order_by(rank.desc(), *newest)
+        return entries.filter(pk__in=list(candidates)).order_by(rank.desc(), *newest)
     for word in words.split():
         word = word.strip('"')
         if word.startswith("-") or word.upper() == "OR" or not word:

@@ -152,3 +152,18 @@ def test_a_new_day_gets_a_new_page(client, protocol, monkeypatch):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     monkeypatch.setattr("meetings.page_cache.timezone.localdate", lambda: tomorrow)
     assert client.get(url)["X-Page-Cache"] == "MISS"
+
+
+def test_a_hit_keeps_the_headers_and_other_pages_pay_nothing(client, protocol):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = protocol.get_absolute_url()
+    first = client.get(url)
+    hit = client.get(url)
+    assert hit["X-Page-Cache"] == "HIT"
+    for header in ("Content-Type", "X-Frame-Options", "Content-Language"):
+        assert hit[header] == first[header], header
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("health")).status_code == 200
+    assert len(queries) == 0  # not a cached page: not even the version is read

@@ -50,6 +50,11 @@ class ProtocolFilters(django_filters.FilterSet):
         empty_label=_("All working groups"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Once per page: a callable would run its query for the check and again to render.
+        self.form.fields["year"].choices = [("", _("All years")), *published_years()]
+
     def filter_year(self, queryset, name, value):
         year = int(value)  # a valid choice, so an integer; a range can use the date index
         return queryset.filter(date__gte=f"{year}-01-01", date__lt=f"{year + 1}-01-01")

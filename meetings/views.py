@@ -50,6 +50,17 @@ class MeetingArchiveView(FilterView):
             .order_by("-date", "-start_time", "-pk")
         )
 
+    def paginate_queryset(self, queryset, page_size):
+        """The page's keys first, then its meetings: with twenty years of protocols the
+        last page skips 18,000 rows, which the archive index alone can do (an index-only
+        scan) but not while fetching every row and its series."""
+        keys = queryset.select_related(None).prefetch_related(None).values_list("pk", flat=True)
+        paginator, page, keys_on_page, is_paginated = super().paginate_queryset(keys, page_size)
+        keys_on_page = list(keys_on_page)
+        meetings = queryset.filter(pk__in=keys_on_page).in_bulk()
+        page.object_list = [meetings[pk] for pk in keys_on_page]
+        return paginator, page, page.object_list, is_paginated
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()

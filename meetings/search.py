@@ -259,44 +259,61 @@ def match(entries: models.QuerySet, words: str) -> models.QuerySet:
 
 
 def add_snippets(entries: list[SearchEntry], words: str) -> None:
-    """Give each shown entry ``snippet``: escaped text around the words, the words in <mark>."""
+    """Give each shown entry ``snippet``, escaped text around the words, and ``title_html``,
+    its escaped title; the words in both are in <mark>."""
     if not entries:
         return
     if uses_full_text():
-        headlines = dict(
+        query = _ts_query(words)
+        marks = {"start_sel": START, "stop_sel": STOP, "config": "pg_catalog.swedish"}
+        rows = (
             SearchEntry.objects.filter(pk__in=[entry.pk for entry in entries])
             .annotate(
                 headline=SearchHeadline(
                     "text",
-                    _ts_query(words),
-                    config="pg_catalog.swedish",
-                    start_sel=START,
-                    stop_sel=STOP,
+                    query,
                     max_words=SNIPPET_WORDS,
                     min_words=SNIPPET_WORDS // 2,
                     max_fragments=2,
                     fragment_delimiter=" … ",
-                )
+                    **marks,
+                ),
+                title_headline=SearchHeadline("title", query, highlight_all=True, **marks),
             )
-            .values_list("pk", "headline")
+            .values_list("pk", "headline", "title_headline")
         )
+        headlines = {pk: (text, title) for pk, text, title in rows}
     else:
-        headlines = {entry.pk: _plain_headline(entry.text, words) for entry in entries}
+        headlines = {
+            entry.pk: (_plain_headline(entry.text, words), _marked(entry.title, words))
+            for entry in entries
+        }
     for entry in entries:
-        entry.snippet = _highlighted(headlines.get(entry.pk, ""))
+        text, title = headlines.get(entry.pk, ("", entry.title))
+        entry.snippet = _highlighted(text)
+        entry.title_html = _highlighted(title)
+
+
+def _terms_pattern(words: str) -> re.Pattern | None:
+    terms = [w.strip('"') for w in words.split() if w.strip('"-') and w.upper() != "OR"]
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+
+
+def _marked(text: str, words: str) -> str:
+    pattern = _terms_pattern(words)
+    return pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", text) if pattern else text
 
 
 def _plain_headline(text: str, words: str) -> str:
-    terms = [w.strip('"') for w in words.split() if w.strip('"-') and w.upper() != "OR"]
-    if not terms:
-        return Truncator(text).words(SNIPPET_WORDS)
-    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
-    found = pattern.search(text)
+    pattern = _terms_pattern(words)
+    found = pattern.search(text) if pattern else None
     start = max(0, text.rfind(" ", 0, max(0, found.start() - 80)) + 1) if found else 0
     excerpt = Truncator(text[start:]).words(SNIPPET_WORDS)
     if start:
         excerpt = "… " + excerpt
-    return pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", excerpt)
+    return _marked(excerpt, words)
 
 
 def _highlighted(headline: str) -> SafeString:

@@ -28,10 +28,6 @@ pytestmark = [
         shutil.which("wrk") is None and not os.environ.get("CI"),
         reason="wrk is not installed (apt-get install wrk); CI installs it and runs this test",
     ),
-    pytest.mark.skipif(
-        os.environ.get("DELAKTIG_TEST_DATABASE") == "postgres",
-        reason="independent of the test database: it runs once, in the SQLite pass",
-    ),
 ]
 
 

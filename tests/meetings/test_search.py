@@ -310,3 +310,9 @@ def test_postgresql_ranks_a_bounded_set_groups_first_then_the_newest(client, com
         assert "Cykelgruppen" in everything and len(everything) == 3
     else:  # SQLite has no bound: every match, newest first
         assert titles == ["Dag 5", "Dag 4", "Dag 3", "Dag 2", "Dag 1"]
+
+
+def test_words_in_the_title_are_marked_too(client, commit):
+    commit(lambda: AgendaItemFactory(meeting=published(), title="Budget <2025>", body="Inget."))
+    html = client.get(SEARCH, {"q": "budget"}).content.decode()
+    assert "<mark>Budget</mark> &lt;2025&gt;</a>" in html

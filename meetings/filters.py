@@ -123,12 +123,17 @@ class SearchFilter(ProtocolFilters):
         model = SearchEntry
         fields = ["q", "kind", "series", "year", "working_group"]
 
+    @property
+    def words(self) -> str:
+        """The words as they are searched; call ``is_valid()`` first."""
+        return search.search_words(self.form.cleaned_data.get("q") or "")
+
     def filter_queryset(self, queryset):
         """The filters first, then the words: the words rank a bounded set (search.match)."""
         for name, value in self.form.cleaned_data.items():
             if name != "q":
                 queryset = self.filters[name].filter(queryset, value)
-        return search.match(queryset, search.search_words(self.form.cleaned_data.get("q") or ""))
+        return search.match(queryset, self.words)
 
     def filter_words(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset

@@ -461,6 +461,11 @@ class AgendaItem(models.Model):
             self.order = (last or 0) + 1
         super().save(*args, **kwargs)
 
+    @property
+    def anchor(self) -> str:
+        """The item's id on the protocol page (meetings/meeting_detail.html)."""
+        return f"item-{self.order}" if self.order else ""
+
 
 class Decision(models.Model):
     meeting = models.ForeignKey(

@@ -66,7 +66,7 @@ def _meeting_entries(meeting: Meeting) -> Iterator[SearchEntry]:
             agenda_item=item,
             title=_clean(item.title)[:300],
             text=_clean(markdown_to_text(item.body)),
-            anchor=f"item-{item.order}" if item.order else "",
+            anchor=item.anchor,
             **common,
         )
     for kind, rows in (
@@ -80,7 +80,7 @@ def _meeting_entries(meeting: Meeting) -> Iterator[SearchEntry]:
                 agenda_item=item,
                 title=_clean(item.title if item else meeting.title)[:300],
                 text=_clean(markdown_to_text(row.text)),
-                anchor=f"item-{item.order}" if item and item.order else "",
+                anchor=item.anchor if item else "",
                 **common,
             )
 
@@ -105,6 +105,10 @@ def _organisation_entry(organisation: Organisation) -> SearchEntry:
     )
 
 
+_ITEM_FIELDS = ("meeting_id", "order", "title", "body")
+_ROW_FIELDS = ("meeting_id", "agenda_item_id", "text")
+
+
 def _published_meetings(ids: Iterable[int] | None = None):
     meetings = (
         Meeting.objects.published()
@@ -117,10 +121,6 @@ def _published_meetings(ids: Iterable[int] | None = None):
         .order_by("pk")
     )
     return meetings if ids is None else meetings.filter(pk__in=ids)
-
-
-_ITEM_FIELDS = ("meeting_id", "order", "title", "body")
-_ROW_FIELDS = ("meeting_id", "agenda_item_id", "text")
 
 
 def index_meetings(ids: Iterable[int]) -> None:

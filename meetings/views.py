@@ -20,6 +20,13 @@ from .filters import MeetingArchiveFilter, SearchFilter
 from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, SearchEntry
 
 
+def query_without_page(request: HttpRequest) -> str:
+    """The page's query string without its page number, for the pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 class HomeView(TemplateView):
     template_name = "home.html"
 
@@ -63,10 +70,10 @@ class MeetingArchiveView(FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_without_page"] = query.urlencode()
-        context["is_filtered"] = any(value for key, value in query.items())
+        context["query_without_page"] = query_without_page(self.request)
+        context["is_filtered"] = any(
+            value for key, value in self.request.GET.items() if key != "page"
+        )
         return context
 
 
@@ -158,14 +165,13 @@ def search_view(request: HttpRequest) -> HttpResponse:
     ).defer("search_vector")
     filterset = SearchFilter(request.GET, queryset=results)
     filterset.is_valid()  # an invalid filter is dropped, and the form says why
-    words = search.search_words(filterset.form.cleaned_data.get("q") or "")
+    words = filterset.words
     page = Paginator(filterset.qs if words else results.none(), 20).get_page(
         request.GET.get("page")
     )
     page.object_list = list(page.object_list)
     search.add_snippets(page.object_list, words)
-    query = request.GET.copy()
-    query.pop("page", None)
+    full_text = search.uses_full_text()
     return render(
         request,
         "meetings/search.html",
@@ -174,8 +180,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "words": words,
             "page_obj": page,
             "results": page.object_list,
-            "query_without_page": query.urlencode(),
-            "full_text": search.uses_full_text(),
-            "capped": search.uses_full_text() and page.paginator.count >= search.MAX_RESULTS,
+            "query_without_page": query_without_page(request),
+            "full_text": full_text,
+            "capped": full_text and page.paginator.count >= search.MAX_RESULTS,
         },
     )

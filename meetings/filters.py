@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Organisation
@@ -17,20 +18,36 @@ from .models import (
     Decision,
     Meeting,
     MeetingSeries,
+    PublishedCount,
     SearchEntry,
 )
 
 
-def published_years() -> list[tuple[int, int]]:
-    years = Meeting.objects.published().dates("date", "year", order="DESC")
-    return [(year.year, str(year.year)) for year in years]
+class NamedChoiceIterator(ModelChoiceIterator):
+    """The options as (value, name) pairs straight from the database: a select of every
+    working group or organisation needs no model instance per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list(self.field.to_field_name, "name")
+
+
+class NamedModelChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = NamedChoiceIterator
+
+
+class NamedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """Chooses a row by its slug; validation still reads the row, the options do not."""
+
+    field_class = NamedModelChoiceField
 
 
 class ProtocolFilters(django_filters.FilterSet):
     """Filters the archive and the search share. Invalid values are dropped (the views
     are not strict), never a 500. Subclasses say what a working group's rows are."""
 
-    series = django_filters.ModelChoiceFilter(
+    series = NamedModelChoiceFilter(
         label=_("Meeting series"),
         queryset=MeetingSeries.objects.order_by("name"),
         to_field_name="slug",
@@ -38,11 +55,11 @@ class ProtocolFilters(django_filters.FilterSet):
     )
     year = django_filters.ChoiceFilter(
         label=_("Year"),
-        choices=published_years,
+        choices=(),  # set per page in __init__
         method="filter_year",
         empty_label=_("All years"),
     )
-    working_group = django_filters.ModelChoiceFilter(
+    working_group = NamedModelChoiceFilter(
         label=_("Working group"),
         queryset=WorkingGroup.objects.order_by("name"),
         to_field_name="slug",
@@ -53,7 +70,8 @@ class ProtocolFilters(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Once per page: a callable would run its query for the check and again to render.
-        self.form.fields["year"].choices = [("", _("All years")), *published_years()]
+        years = PublishedCount.objects.years()
+        self.form.fields["year"].choices = [(year, str(year)) for year in years]
 
     def filter_year(self, queryset, name, value):
         year = int(value)  # a valid choice, so an integer; a range can use the date index
@@ -69,7 +87,7 @@ class MeetingArchiveFilter(ProtocolFilters):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    organisation = django_filters.ModelChoiceFilter(
+    organisation = NamedModelChoiceFilter(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
         to_field_name="slug",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -679,3 +680,59 @@ class PublicPagesVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class PublishedCountQuerySet(models.QuerySet):
+    def years(self) -> list[int]:
+        """The years with a published protocol, newest first."""
+        return list(self.order_by("-year").values_list("year", flat=True).distinct())
+
+    def by_year(self, series: MeetingSeries | None = None, year: int | None = None):
+        """(year, published protocols) newest first, for one series and year or all."""
+        counts = self
+        if series is not None:
+            counts = counts.filter(series=series)
+        if year is not None:
+            counts = counts.filter(year=year)
+        rows = counts.values("year").annotate(total=models.Sum("count")).order_by("-year")
+        return [(row["year"], row["total"]) for row in rows]
+
+    def recount(self, series_ids=None) -> None:
+        """Count again from the meetings: for the given series, or for all of them."""
+        meetings = Meeting.objects.published()
+        counts = self.all()
+        if series_ids is not None:
+            meetings = meetings.filter(series__in=series_ids)
+            counts = counts.filter(series__in=series_ids)
+        rows = (
+            meetings.annotate(year=ExtractYear("date"))
+            .values("series_id", "year")
+            .annotate(count=models.Count("pk"))
+            .order_by()
+        )
+        counts.delete()
+        self.bulk_create(PublishedCount(**row) for row in rows)
+
+
+class PublishedCount(models.Model):
+    """How many protocols a series published in a year: the archive's count, its year
+    choices and where its pages start, without reading every published meeting.
+
+    Kept exact in the same transaction by ``meetings.signals`` (a meeting's save or
+    delete counts its series again); bulk writes call ``PublishedCount.objects.recount()``.
+    """
+
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+
+    objects = PublishedCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="published_count_unique")
+        ]
+        indexes = [models.Index(fields=["year"], name="published_count_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.series_id} {self.year}: {self.count}"

@@ -39,6 +39,7 @@ from .models import (
     Decision,
     Meeting,
     MeetingSeries,
+    PublishedCount,
     SearchEntry,
 )
 from .page_cache import content_changed
@@ -790,7 +791,9 @@ def generate(counts: dict[str, int], seed: int = 42, today: datetime.date | None
             with connection.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
-        # bulk_create sends no signals: index the new protocols and retire cached pages here.
+        # bulk_create sends no signals: index and count the new protocols, retire cached pages.
         written[SearchEntry._meta.label] = rebuild_index()
+        PublishedCount.objects.recount()
+        written[PublishedCount._meta.label] = PublishedCount.objects.count()
         content_changed()
     return written

@@ -1,17 +1,19 @@
-"""What happens when public content changes: the search index and the page cache follow.
+"""What happens when public content changes: the search index, the page cache and the
+archive's published counts follow.
 
 Connected in ``MeetingsConfig.ready``. Bulk writes (``update()``, ``bulk_create``) send
-no signals: code that uses them calls ``content_changed`` and ``search.mark_stale`` or
-``search.rebuild_index`` itself (``generate_scale_data`` does).
+no signals: code that uses them calls ``content_changed``, ``search.mark_stale`` or
+``search.rebuild_index`` and ``PublishedCount.objects.recount()`` itself
+(``generate_scale_data`` does).
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from . import search
-from .models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries
+from .models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, PublishedCount
 from .page_cache import content_changed
 
 # Apps whose rows public pages show, and the models of theirs that no public page shows.
@@ -19,6 +21,7 @@ PUBLIC_APPS = {"meetings", "projects", "organisations", "people"}
 PRIVATE_MODELS = {
     "meetings.searchentry",
     "meetings.publicpagesversion",
+    "meetings.publishedcount",
     "meetings.protocolnotification",
     "people.follow",
     "projects.groupnote",
@@ -63,6 +66,22 @@ def _mark_search_stale(sender, instance) -> None:
         search.mark_stale("organisation", instance.pk)
 
 
+def _remember_series(sender, instance: Meeting, raw=False, **kwargs) -> None:
+    """A meeting moved to another series changes that series' counts too."""
+    instance._series_before_save = (
+        None
+        if raw or instance.pk is None
+        else Meeting.objects.filter(pk=instance.pk).values_list("series_id", flat=True).first()
+    )
+
+
+def _recount_published(sender, instance: Meeting, raw=False, **kwargs) -> None:
+    if raw:  # loaddata: whoever loads fixtures counts afterwards (recount())
+        return
+    series = {instance.series_id, getattr(instance, "_series_before_save", None)} - {None}
+    PublishedCount.objects.recount(series)
+
+
 def connect() -> None:
     # Per model, not for every sender: a model with delete listeners loses Django's fast
     # delete, and the search index is deleted and rewritten in bulk.
@@ -72,3 +91,6 @@ def connect() -> None:
             post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}_save")
             post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}_delete")
     m2m_changed.connect(_on_m2m_change, dispatch_uid="public_change_m2m")
+    pre_save.connect(_remember_series, sender=Meeting, dispatch_uid="published_count_before")
+    post_save.connect(_recount_published, sender=Meeting, dispatch_uid="published_count_save")
+    post_delete.connect(_recount_published, sender=Meeting, dispatch_uid="published_count_delete")

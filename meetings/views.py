@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +17,15 @@ from projects.models import WorkingGroup
 
 from . import search
 from .filters import MeetingArchiveFilter, SearchFilter
-from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, SearchEntry
+from .models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    Decision,
+    Meeting,
+    PublishedCount,
+    SearchEntry,
+)
 
 
 def query_without_page(request: HttpRequest) -> str:
@@ -42,6 +50,33 @@ class HomeView(TemplateView):
         )
 
 
+class KeysCountedByYear:
+    """Published meeting keys, newest first, as the Paginator reads them: counted from
+    ``PublishedCount`` and sliced from the year a page starts in.
+
+    With twenty years of protocols, ``COUNT(*)`` reads every published meeting and the
+    last page skips 18,000 of them; here both cost what they cost with one year.
+    ``counts`` are (year, published) newest first for exactly what ``keys`` selects.
+    """
+
+    def __init__(self, keys: QuerySet, counts: list[tuple[int, int]]) -> None:
+        self.keys = keys
+        self.counts = counts
+
+    def count(self) -> int:
+        return sum(count for _year, count in self.counts)
+
+    def __getitem__(self, page: slice) -> list[int]:
+        start, stop = page.start, page.stop
+        for year, count in self.counts:
+            if start < count:
+                # The page starts in this year and may go on into older ones.
+                older = self.keys.filter(date__lt=datetime.date(year + 1, 1, 1))
+                return list(older[start:stop])
+            start, stop = start - count, stop - count
+        return []
+
+
 class MeetingArchiveView(FilterView):
     filterset_class = MeetingArchiveFilter
     template_name = "meetings/meeting_archive.html"
@@ -49,22 +84,28 @@ class MeetingArchiveView(FilterView):
     strict = False  # an invalid filter value is dropped, and the form says why
 
     def get_queryset(self):
-        headings = AgendaItem.objects.filter(level=1).only("meeting_id", "order", "title")
-        return (
-            Meeting.objects.published()
-            .select_related("series")
-            .prefetch_related(Prefetch("agenda_items", queryset=headings))
-            .order_by("-date", "-start_time", "-pk")
-        )
+        return Meeting.objects.published().order_by("-date", "-start_time", "-pk")
 
     def paginate_queryset(self, queryset, page_size):
-        """The page's keys first, then its meetings: with twenty years of protocols the
-        last page skips 18,000 rows, which the archive index alone can do (an index-only
-        scan) but not while fetching every row and its series."""
-        keys = queryset.select_related(None).prefetch_related(None).values_list("pk", flat=True)
+        """The page's keys first, then its meetings and their headings."""
+        keys = queryset.values_list("pk", flat=True)
+        chosen = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        if not any(chosen.get(name) for name in ("q", "working_group", "organisation")):
+            year = int(chosen["year"]) if chosen.get("year") else None
+            counts = PublishedCount.objects.by_year(chosen.get("series"), year)
+            keys = KeysCountedByYear(keys, counts)
         paginator, page, keys_on_page, is_paginated = super().paginate_queryset(keys, page_size)
         keys_on_page = list(keys_on_page)
-        meetings = queryset.filter(pk__in=keys_on_page).in_bulk()
+        meetings = Meeting.objects.select_related("series").in_bulk(keys_on_page)
+        headings = (
+            AgendaItem.objects.filter(meeting__in=keys_on_page, level=1)
+            .order_by("meeting_id", "order")
+            .values_list("meeting_id", "title")
+        )
+        for meeting in meetings.values():
+            meeting.headings = []
+        for meeting_id, title in headings:
+            meetings[meeting_id].headings.append(title)
         page.object_list = [meetings[pk] for pk in keys_on_page]
         return paginator, page, page.object_list, is_paginated
 

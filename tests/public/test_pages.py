@@ -15,6 +15,7 @@ from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
     MeetingFactory,
+    MeetingSeriesFactory,
     UserFactory,
     WorkingGroupFactory,
 )
@@ -55,6 +56,42 @@ def test_the_archive_lists_newest_first_and_paginates(client, world):
     assert len(dates) == 20
     assert len(second.context["object_list"]) == 5
     assert "25 protokoll" in first.content.decode()
+
+
+def test_every_archive_page_holds_the_meetings_a_full_scan_would_give(client):
+    """The archive counts from PublishedCount and starts a page in its year; every page,
+    across years and filters, must still be exactly the plain query's slice."""
+    styrgrupp, natverk = MeetingSeriesFactory(slug="styrgrupp"), MeetingSeriesFactory()
+    day = datetime.date(2019, 12, 20)
+    for i in range(53):  # 2019 to 2021, in two series, one draft in five
+        state = Meeting.ProtocolState.PUBLISHED if i % 5 else Meeting.ProtocolState.DRAFT
+        MeetingFactory(
+            series=styrgrupp if i % 3 else natverk,
+            date=day,
+            protocol_state=state,
+            published_at=timezone.now(),
+        )
+        day += datetime.timedelta(days=17)
+    cases = [{}, {"series": "styrgrupp"}, {"year": "2020"}, {"series": "styrgrupp", "year": "2021"}]
+    pages = []
+    for filters in cases:
+        expected = Meeting.objects.published().order_by("-date", "-start_time", "-pk")
+        if "series" in filters:
+            expected = expected.filter(series=styrgrupp)
+        if "year" in filters:
+            expected = expected.filter(date__year=int(filters["year"]))
+        expected = list(expected.values_list("pk", flat=True))
+        shown, page = [], 1
+        while True:
+            response = client.get(reverse("meetings:archive"), {**filters, "page": page})
+            shown += [meeting.pk for meeting in response.context["object_list"]]
+            assert response.context["paginator"].count == len(expected), filters
+            if not response.context["page_obj"].has_next():
+                break
+            page += 1
+        assert shown == expected, filters
+        pages.append(page)
+    assert pages[:2] == [3, 2]  # 42 published, 28 of them in styrgrupp: pages across years
 
 
 def test_filters_live_in_the_query_string_and_pages_keep_them(client, world):

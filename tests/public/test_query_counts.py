@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import Meeting, MeetingSeries
+from meetings.models import Meeting, MeetingSeries, PublishedCount
 from meetings.search import rebuild_index
 from organisations.models import Organisation
 from projects.models import WorkingGroup
@@ -71,6 +71,7 @@ def build(start: int, stop: int) -> dict[str, str]:
         protocol_state=Meeting.ProtocolState.PUBLISHED, published_at=timezone.now()
     )
     rebuild_index()  # the update() above sends no signals
+    PublishedCount.objects.recount()
     return {
         "home": reverse("home"),
         "archive": reverse("meetings:archive"),

@@ -27,6 +27,8 @@ from .models import (
     SearchEntry,
 )
 
+HOME_GROUPS_SHOWN = 24  # the rest are one link away, on the working groups page
+
 
 def query_without_page(request: HttpRequest) -> str:
     """The page's query string without its page number, for the pagination links."""
@@ -45,7 +47,9 @@ class HomeView(TemplateView):
             latest=Meeting.objects.published()
             .select_related("series")
             .order_by("-date", "-start_time")[:6],
-            active_groups=WorkingGroup.objects.filter(status=WorkingGroup.Status.ACTIVE),
+            active_groups=WorkingGroup.objects.filter(status=WorkingGroup.Status.ACTIVE)
+            .only("name", "slug")
+            .order_by("name")[:HOME_GROUPS_SHOWN],
             **kwargs,
         )
 
@@ -120,15 +124,25 @@ class MeetingArchiveView(FilterView):
 
 def protocol_queryset(user):
     """A protocol with everything its page shows, in a fixed number of queries."""
-    actions = ActionItem.objects.select_related("agenda_item").prefetch_related(
-        public_name_prefetch("assigned_people__"), "assigned_organisations"
+    # Ordered within the meeting by their own columns: the models' default order starts
+    # with the meeting's date, which would join every row to its meeting.
+    actions = (
+        ActionItem.objects.select_related("agenda_item")
+        .prefetch_related(public_name_prefetch("assigned_people__"), "assigned_organisations")
+        .order_by("pk")
     )
-    attendances = Attendance.objects.select_related("person").prefetch_related(
-        public_name_prefetch("person__"), "organisations"
+    attendances = (
+        Attendance.objects.select_related("person")
+        .prefetch_related(public_name_prefetch("person__"), "organisations")
+        .order_by("order", "pk")
     )
-    items = AgendaItem.objects.select_related("picked_up_by__meeting__series").prefetch_related(
-        "working_groups",
-        Prefetch("picks_up", queryset=AgendaItem.objects.select_related("meeting__series")),
+    items = (
+        AgendaItem.objects.select_related("picked_up_by__meeting__series")
+        .prefetch_related(
+            "working_groups",
+            Prefetch("picks_up", queryset=AgendaItem.objects.select_related("meeting__series")),
+        )
+        .order_by("order")
     )
     return (
         Meeting.objects.visible_to(user)
@@ -137,7 +151,9 @@ def protocol_queryset(user):
             public_name_prefetch("approved_by__"),
             Prefetch("attendances", queryset=attendances),
             Prefetch("agenda_items", queryset=items),
-            Prefetch("decisions", queryset=Decision.objects.select_related("agenda_item")),
+            Prefetch(
+                "decisions", queryset=Decision.objects.select_related("agenda_item").order_by("pk")
+            ),
             Prefetch("action_items", queryset=actions),
         )
     )

@@ -38,6 +38,17 @@ def test_the_home_page_shows_next_meetings_latest_protocols_and_active_groups(cl
     assert "Vilande grupp" not in content
 
 
+def test_the_home_page_lists_a_bounded_number_of_active_groups(client, world):
+    for number in range(30):
+        WorkingGroupFactory(name=f"Grupp {number:02}", status="active")
+    content = client.get(reverse("home")).content.decode()
+
+    assert "Grupp 00" in content
+    assert "Grupp 22" in content  # Fritidsbank and 23 of these: 24 in all
+    assert "Grupp 23" not in content
+    assert reverse("projects:list") in content
+
+
 def test_the_archive_lists_newest_first_and_paginates(client, world):
     for weeks in range(1, 25):
         meeting = MeetingFactory(

@@ -20,6 +20,7 @@ from meetings.models import (
     Decision,
     Meeting,
     MeetingSeries,
+    PublishedCount,
 )
 from meetings.scale import ScaleData, counts_for
 from organisations.models import Organisation
@@ -84,6 +85,16 @@ def test_counts_of_every_model():
     assert ActionItemPerson.objects.count() >= 25
     assert Decision.objects.filter(agenda_item__kind=AgendaItem.Kind.DECISION).exists()
     assert "Genererade" in output
+
+
+def test_the_archive_counts_match_the_generated_protocols():
+    run(*ARGS)
+    published = Meeting.objects.published()
+    assert published.exists()
+    assert PublishedCount.objects.by_year() == [
+        (year, published.filter(date__year=year).count())
+        for year in sorted({date.year for date in published.values_list("date", flat=True)})[::-1]
+    ]
 
 
 def test_scale_multiplies_the_defaults():

@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
@@ -699,9 +699,11 @@ class PublishedCountQuerySet(models.QuerySet):
 
     def recount(self, series_ids=None) -> None:
         """Count again from the meetings: for the given series, or for all of them."""
+        series = MeetingSeries.objects.order_by("pk")
         meetings = Meeting.objects.published()
         counts = self.all()
         if series_ids is not None:
+            series = series.filter(pk__in=series_ids)
             meetings = meetings.filter(series__in=series_ids)
             counts = counts.filter(series__in=series_ids)
         rows = (
@@ -710,8 +712,12 @@ class PublishedCountQuerySet(models.QuerySet):
             .annotate(count=models.Count("pk"))
             .order_by()
         )
-        counts.delete()
-        self.bulk_create(PublishedCount(**row) for row in rows)
+        with transaction.atomic():
+            # One recount of a series at a time: two staff saving meetings of the same
+            # series at once would otherwise both insert its rows, and one would fail.
+            list(series.select_for_update().values_list("pk", flat=True))
+            counts.delete()
+            self.bulk_create(PublishedCount(**row) for row in rows)
 
 
 class PublishedCount(models.Model):

@@ -247,7 +247,8 @@ def match(entries: models.QuerySet, words: str) -> models.QuerySet:
         # Fetched once here, so the page and its count do not both search again, and
         # passed as one array: a thousand literals in IN (...) take longer to plan than
         # the ranking takes to run.
-        key = ".".join(map(connection.ops.quote_name, (SearchEntry._meta.db_table, "id")))
+        meta = SearchEntry._meta
+        key = ".".join(map(connection.ops.quote_name, (meta.db_table, meta.pk.column)))
         among_candidates = RawSQL(  # noqa: S611 - a quoted column name; the keys are a parameter
             f"{key} = ANY(%s)", [list(candidates)], output_field=models.BooleanField()
         )

@@ -94,7 +94,8 @@ class MeetingArchiveView(FilterView):
         """The page's keys first, then its meetings and their headings."""
         keys = queryset.values_list("pk", flat=True)
         chosen = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
-        if not any(chosen.get(name) for name in ("q", "working_group", "organisation")):
+        # PublishedCount counts by series and year; any other filter is counted directly.
+        if not any(value for name, value in chosen.items() if name not in ("series", "year")):
             year = int(chosen["year"]) if chosen.get("year") else None
             counts = PublishedCount.objects.by_year(chosen.get("series"), year)
             keys = KeysCountedByYear(keys, counts)

@@ -225,7 +225,58 @@ def _ts_query(words: str) -> SearchQuery:
     return SearchQuery(words, config="pg_catalog.swedish", search_type="websearch")
 
 
-def match(entries: models.QuerySet, words: str) -> models.QuerySet:
+# Among equally good matches, and on SQLite always.
+NEWEST = (F("date").desc(nulls_last=True), F("pk").desc())
+
+
+class RankedMatches:
+    """The entries that match, best first, as the Paginator reads them (PostgreSQL).
+
+    ``candidates`` are the keys of the bounded set of matches (see ``match``): they give
+    the count without another search. A page is then ranked on the search table alone
+    and only its own rows are read, joined and given snippets, in one query.
+    """
+
+    def __init__(self, entries: models.QuerySet, candidates: list[int], query: SearchQuery):
+        self.entries = entries
+        self.candidates = candidates
+        self.query = query
+
+    def count(self) -> int:
+        return len(self.candidates)
+
+    def __getitem__(self, page: slice) -> list[SearchEntry]:
+        meta = SearchEntry._meta
+        key = ".".join(map(connection.ops.quote_name, (meta.db_table, meta.pk.column)))
+        # One array, not a thousand literals in IN (...): those take longer to plan
+        # than the ranking takes to run.
+        among_candidates = RawSQL(  # noqa: S611 - a quoted column name; the keys are a parameter
+            f"{key} = ANY(%s)", [self.candidates], output_field=models.BooleanField()
+        )
+        ranked = (
+            self.entries.filter(among_candidates)
+            .order_by(SearchRank(F("search_vector"), self.query).desc(), *NEWEST)
+            .values_list("pk", flat=True)[page]
+        )
+        keys = list(ranked)
+        marks = {"start_sel": START, "stop_sel": STOP, "config": "pg_catalog.swedish"}
+        rows = self.entries.filter(pk__in=keys).annotate(
+            headline=SearchHeadline(
+                "text",
+                self.query,
+                max_words=SNIPPET_WORDS,
+                min_words=SNIPPET_WORDS // 2,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+                **marks,
+            ),
+            title_headline=SearchHeadline("title", self.query, highlight_all=True, **marks),
+        )
+        by_key = {entry.pk: entry for entry in rows}
+        return [by_key[pk] for pk in keys if pk in by_key]
+
+
+def match(entries: models.QuerySet, words: str) -> RankedMatches | models.QuerySet:
     """Entries matching the words, best first, the newest first among equals.
 
     On PostgreSQL the ranking reads at most ``MAX_RESULTS`` matches: groups and
@@ -235,7 +286,6 @@ def match(entries: models.QuerySet, words: str) -> models.QuerySet:
     page says when the bound was reached, so the visitor adds a word or a filter.
     Apply every other filter to ``entries`` first: they must narrow the candidates.
     """
-    newest = (F("date").desc(nulls_last=True), F("pk").desc())
     if uses_full_text():
         query = _ts_query(words)
         # NULLS FIRST, as the (-date, -id) index is sorted, so PostgreSQL can walk it.
@@ -244,16 +294,7 @@ def match(entries: models.QuerySet, words: str) -> models.QuerySet:
             .order_by(F("date").desc(nulls_first=True), F("pk").desc())
             .values_list("pk", flat=True)[:MAX_RESULTS]
         )
-        # Fetched once here, so the page and its count do not both search again, and
-        # passed as one array: a thousand literals in IN (...) take longer to plan than
-        # the ranking takes to run.
-        meta = SearchEntry._meta
-        key = ".".join(map(connection.ops.quote_name, (meta.db_table, meta.pk.column)))
-        among_candidates = RawSQL(  # noqa: S611 - a quoted column name; the keys are a parameter
-            f"{key} = ANY(%s)", [list(candidates)], output_field=models.BooleanField()
-        )
-        rank = SearchRank(F("search_vector"), query)
-        return entries.filter(among_candidates).order_by(rank.desc(), *newest)
+        return RankedMatches(entries, list(candidates), query)
     for word in words.split():
         word = word.strip('"')
         if word.startswith("-") or word.upper() == "OR" or not word:
@@ -263,41 +304,20 @@ def match(entries: models.QuerySet, words: str) -> models.QuerySet:
         for variant in {word, word.lower(), word.capitalize()}:
             matches |= Q(title__icontains=variant) | Q(text__icontains=variant)
         entries = entries.filter(matches)
-    return entries.order_by(*newest)
+    return entries.order_by(*NEWEST)
 
 
 def add_snippets(entries: list[SearchEntry], words: str) -> None:
     """Give each shown entry ``snippet``, escaped text around the words, and ``title_html``,
-    its escaped title; the words in both are in <mark>."""
-    if not entries:
-        return
-    if uses_full_text():
-        query = _ts_query(words)
-        marks = {"start_sel": START, "stop_sel": STOP, "config": "pg_catalog.swedish"}
-        rows = (
-            SearchEntry.objects.filter(pk__in=[entry.pk for entry in entries])
-            .annotate(
-                headline=SearchHeadline(
-                    "text",
-                    query,
-                    max_words=SNIPPET_WORDS,
-                    min_words=SNIPPET_WORDS // 2,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                    **marks,
-                ),
-                title_headline=SearchHeadline("title", query, highlight_all=True, **marks),
-            )
-            .values_list("pk", "headline", "title_headline")
-        )
-        headlines = {pk: (text, title) for pk, text, title in rows}
-    else:
-        headlines = {
-            entry.pk: (_plain_headline(entry.text, words), _marked(entry.title, words))
-            for entry in entries
-        }
+    its escaped title; the words in both are in <mark>.
+
+    On PostgreSQL ``RankedMatches`` read the headlines with the rows.
+    """
     for entry in entries:
-        text, title = headlines.get(entry.pk, ("", entry.title))
+        if uses_full_text():
+            text, title = entry.headline, entry.title_headline
+        else:
+            text, title = _plain_headline(entry.text, words), _marked(entry.title, words)
         entry.snippet = _highlighted(text)
         entry.title_html = _highlighted(title)
 

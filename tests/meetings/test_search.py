@@ -7,8 +7,11 @@ assert the behaviour of the database they run on, so neither pass skips anything
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -234,6 +237,24 @@ def test_results_are_paginated_and_link_to_the_item(client, commit):
     second = client.get(SEARCH, {"q": "budget", "kind": "item", "page": "2"})
     assert len(second.context["results"]) == 5
     assert 'href="?q=budget&amp;kind=item&amp;page=1"' in second.content.decode()
+
+
+def test_snippets_are_made_for_the_shown_page_only(client, commit):
+    def make():
+        for day in range(1, 26):
+            meeting = published(date=datetime.date(2023, 1, day))
+            AgendaItemFactory(meeting=meeting, title=f"Punkt {day}", body="Om budget i år.")
+
+    commit(make)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, {"q": "budget", "kind": "item"})
+    results = response.context["results"]
+    assert len(results) == 20 and response.context["page_obj"].paginator.count == 25
+    assert all("<mark>budget</mark>" in entry.snippet for entry in results)
+    if uses_full_text():  # one ts_headline query, for the 20 shown rows and no others
+        (headlines,) = [query["sql"] for query in queries if "ts_headline" in query["sql"]]
+        keys = re.search(r"IN \(([^)]*)\)", headlines).group(1)
+        assert {int(key) for key in keys.split(",")} == {entry.pk for entry in results}
 
 
 @pytest.mark.parametrize(

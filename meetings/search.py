@@ -246,6 +246,8 @@ class RankedMatches:
         return len(self.candidates)
 
     def __getitem__(self, page: slice) -> list[SearchEntry]:
+        if not self.candidates:
+            return []
         meta = SearchEntry._meta
         key = ".".join(map(connection.ops.quote_name, (meta.db_table, meta.pk.column)))
         # One array, not a thousand literals in IN (...): those take longer to plan

@@ -281,6 +281,14 @@ def test_no_input_gives_an_error_page(client, query, commit):
     assert response.status_code == 200
 
 
+def test_a_word_found_nowhere_says_so(client, commit):
+    commit(lambda: AgendaItemFactory(meeting=published(), body="budget"))
+    response = client.get(SEARCH, {"q": "cykelbana"})
+    assert response.context["page_obj"].paginator.count == 0
+    assert response.context["results"] == []
+    assert "Inget träffar. Prova färre eller andra ord" in response.content.decode()
+
+
 def test_an_empty_query_asks_for_words(client):
     html = client.get(SEARCH).content.decode()
     assert "Skriv ett eller flera ord" in html

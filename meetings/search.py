@@ -315,8 +315,9 @@ def add_snippets(entries: list[SearchEntry], words: str) -> None:
 
     On PostgreSQL ``RankedMatches`` read the headlines with the rows.
     """
+    full_text = uses_full_text()
     for entry in entries:
-        if uses_full_text():
+        if full_text:
             text, title = entry.headline, entry.title_headline
         else:
             text, title = _plain_headline(entry.text, words), _marked(entry.title, words)

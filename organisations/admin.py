@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.db import models
-from simple_history.admin import SimpleHistoryAdmin
+
+from config.admin_history import HistoryAdmin
 
 from .models import Organisation
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "short_name", "kind", "parent", "created_by_import"]
     list_filter = ["kind", "created_by_import"]
     search_fields = ["name", "short_name", "aliases"]

@@ -4,7 +4,7 @@ Register in people/admin.py::
 
     from .admin_data_actions import anonymise_people, export_people_json
 
-    class PersonAdmin(SimpleHistoryAdmin):
+    class PersonAdmin(HistoryAdmin):
         actions = [export_people_json, anonymise_people]
 """
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_history import HistoryAdmin
 from config.admin_preload import PreloadingInlineMixin
 
 from .admin_notes import GroupNoteInline
@@ -15,7 +15,7 @@ class MembershipInline(PreloadingInlineMixin, admin.TabularInline):
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(SimpleHistoryAdmin):
+class WorkingGroupAdmin(HistoryAdmin):
     list_display = ["name", "status", "parent"]
     list_filter = ["status", "organisations"]
     search_fields = ["name", "aliases", "description"]

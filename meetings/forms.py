@@ -6,11 +6,22 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_preload import PreloadingInlineFormSet
 
+from .form_constraints import (
+    AgendaItemNumbersMixin,
+    AttendancePeopleMixin,
+    ConstraintErrorsOnFieldsMixin,
+    item_number_taken,
+)
 from .models import ActionItem, AgendaItem, Attendance, Meeting
 
 
-class MeetingAdminForm(forms.ModelForm):
+class MeetingAdminForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
     """Publishing goes through the publish action, which checks the protocol first."""
+
+    constraint_fields = {
+        "meeting_once_per_series_and_day": "date",
+        "meeting_ends_after_start": "end_time",
+    }
 
     class Meta:
         model = Meeting
@@ -41,7 +52,7 @@ class MeetingAdminForm(forms.ModelForm):
             )
 
 
-class AttendanceFormSet(PreloadingInlineFormSet):
+class AttendanceFormSet(AttendancePeopleMixin, PreloadingInlineFormSet):
     def clean(self) -> None:
         super().clean()
         seen = set()
@@ -61,7 +72,9 @@ class AttendanceFormSet(PreloadingInlineFormSet):
             seen.add(person.pk)
 
 
-class AttendanceForm(forms.ModelForm):
+class AttendanceForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
+    constraint_fields = {"attendance_has_name": "name_as_written"}
+
     class Meta:
         model = Attendance
         fields = [
@@ -85,7 +98,12 @@ class AttendanceForm(forms.ModelForm):
         }
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
+    constraint_fields = {"agenda_item_order_unique_per_meeting": "order"}
+
+    def constraint_error(self, name, error):
+        return item_number_taken(self.cleaned_data.get("order", self.instance.order))
+
     class Meta:
         model = AgendaItem
         fields = [
@@ -101,13 +119,14 @@ class AgendaItemForm(forms.ModelForm):
         widgets = {"order": forms.NumberInput(attrs={"style": "width: 5em"})}
 
 
-class AgendaItemFormSet(PreloadingInlineFormSet):
+class AgendaItemFormSet(AgendaItemNumbersMixin, PreloadingInlineFormSet):
     """Items without a number are put last, in the order they were written."""
 
     def clean(self) -> None:
         numbered = [f for f in self.forms if self._is_kept(f) and f.cleaned_data.get("order")]
         unnumbered = [f for f in self.forms if self._is_kept(f) and not f.cleaned_data.get("order")]
-        next_number = max((f.cleaned_data["order"] for f in numbered), default=0) + 1
+        numbers = [f.cleaned_data["order"] for f in numbered] + list(self.numbers_outside())
+        next_number = max(numbers, default=0) + 1
         for number, form in enumerate(unnumbered, start=next_number):
             form.cleaned_data["order"] = form.instance.order = number
         super().clean()
@@ -138,6 +157,9 @@ class ActionItemForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("DELETE"):
             return cleaned
+        item, meeting = cleaned.get("agenda_item"), cleaned.get("meeting")
+        if item is not None and meeting is not None and item.meeting_id != meeting.pk:
+            self.add_error("agenda_item", _("Choose an item of the same meeting."))
         if not cleaned.get("assigned_people") and not cleaned.get("assigned_organisations"):
             raise ValidationError(
                 _("Say who will do it: choose at least one person or organisation.")

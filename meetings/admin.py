@@ -8,10 +8,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_history import HistoryAdmin
 from config.admin_preload import PreloadingInlineMixin
 
+from . import admin_publish
+from .admin_concurrency import MeetingConcurrencyMixin
+from .admin_guard import ProtocolGuardAdminMixin
+from .admin_history import ProtocolHistoryAdminMixin
 from .forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -22,12 +26,7 @@ from .forms import (
 )
 from .importer.admin_views import protocol_import_view
 from .models import ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries
-from .services import (
-    meeting_create_next,
-    protocol_publication_problems,
-    protocol_publish,
-    protocol_unpublish,
-)
+from .services import meeting_create_next, protocol_publish, protocol_unpublish
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -142,7 +141,9 @@ class ActionItemInline(
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(
+    MeetingConcurrencyMixin, ProtocolGuardAdminMixin, ProtocolHistoryAdminMixin, HistoryAdmin
+):
     form = MeetingAdminForm
     list_display = ["__str__", "date", "series", "status", "protocol_state", "published_at"]
     list_filter = [
@@ -182,18 +183,31 @@ class MeetingAdmin(SimpleHistoryAdmin):
     ]
     inlines = [AttendanceInline, AgendaItemInline, DecisionInline, ActionItemInline]
     change_list_template = "admin/meetings/meeting/change_list.html"
+    change_form_template = "admin/meetings/meeting/change_form.html"
 
     class Media:
         css = {"all": ["css/admin-meeting.css"]}
 
     def get_urls(self):
         # Before the default URLs, whose "<object_id>/" would otherwise take "import/".
+        view = self.admin_site.admin_view
         urls = [
+            path("import/", view(self.import_protocol), name="meetings_meeting_import"),
             path(
-                "import/",
-                self.admin_site.admin_view(self.import_protocol),
-                name="meetings_meeting_import",
-            )
+                "<path:object_id>/publicera/",
+                view(admin_publish.publish_view),
+                name="meetings_meeting_publish",
+            ),
+            path(
+                "<path:object_id>/publicera/forhandsvisning/",
+                view(admin_publish.preview_view),
+                name="meetings_meeting_preview",
+            ),
+            path(
+                "<path:object_id>/namn/",
+                view(admin_publish.names_view),
+                name="meetings_meeting_names",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -215,16 +229,10 @@ class MeetingAdmin(SimpleHistoryAdmin):
             "assigned_people", "assigned_organisations"
         ):
             action.fill_assignees_as_written()
-        if meeting.is_published:
-            problems = protocol_publication_problems(meeting)
-            if problems:
-                protocol_unpublish(meeting=meeting)
-                self.message_user(
-                    request,
-                    _("The protocol was unpublished: %(problems)s")
-                    % {"problems": " ".join(problems)},
-                    messages.ERROR,
-                )
+        # A published protocol is checked by the guard around the whole save; a draft
+        # may hold problems for now, and staff hear of them at once.
+        if not meeting.is_published:
+            admin_publish.warn_about_text(request, meeting)
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("meetings.publish_meeting")
@@ -279,7 +287,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeetingSeries)
-class MeetingSeriesAdmin(SimpleHistoryAdmin):
+class MeetingSeriesAdmin(HistoryAdmin):
     list_display = ["name", "weekday", "start_time", "default_place", "open_to_all"]
     search_fields = ["name", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
@@ -292,9 +300,17 @@ class MeetingSeriesAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(ProtocolLinksMixin, SimpleHistoryAdmin):
+class AgendaItemAdmin(
+    ProtocolGuardAdminMixin, ProtocolHistoryAdminMixin, ProtocolLinksMixin, HistoryAdmin
+):
     form = AgendaItemForm
     list_display = ["title", "meeting", "order", "kind", "picked_up_by"]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if not form.instance.meeting.is_published:
+            admin_publish.warn_about_text(request, form.instance.meeting)
+
     list_filter = ["kind", "meeting__series", "working_groups"]
     search_fields = ["title", "body", "meeting__series__name"]
     list_select_related = ["meeting__series", "picked_up_by"]
@@ -302,7 +318,9 @@ class AgendaItemAdmin(ProtocolLinksMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(ProtocolLinksMixin, SimpleHistoryAdmin):
+class ActionItemAdmin(
+    ProtocolGuardAdminMixin, ProtocolHistoryAdminMixin, ProtocolLinksMixin, HistoryAdmin
+):
     form = ActionItemForm
     list_display = ["text", "assignees_as_written", "status", "meeting", "due_date"]
     list_editable = ["status"]
@@ -320,3 +338,5 @@ class ActionItemAdmin(ProtocolLinksMixin, SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         form.instance.fill_assignees_as_written()
+        if not form.instance.meeting.is_published:
+            admin_publish.warn_about_text(request, form.instance.meeting)

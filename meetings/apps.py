@@ -7,6 +7,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings and protocols")
 
     def ready(self) -> None:
-        from . import signals
+        from . import policy, signals
 
         signals.connect()
+        policy.connect()

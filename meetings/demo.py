@@ -40,6 +40,7 @@ from organisations.models import Organisation
 from people.models import Affiliation, Person, PublicationLevel
 from projects.models import Membership, WorkingGroup
 
+from . import policy
 from .models import (
     ActionItem,
     AgendaItem,
@@ -48,7 +49,11 @@ from .models import (
     Meeting,
     MeetingSeries,
 )
-from .services import meeting_create_next, protocol_publish
+from .services import (
+    meeting_create_next,
+    protocol_name_confirm,
+    protocol_publish,
+)
 
 STAFF_USERNAME = "personal"
 DEMO_PASSWORD = "delaktig-demo"  # noqa: S105 (only ever set when DEBUG is on)
@@ -1308,11 +1313,11 @@ def _load_meeting(
         "start_time": series.start_time,
         "end_time": end_time,
         "place": spec.place or series.default_place,
-        "theme": spec.theme,
+        "theme": with_mentions(spec.theme),
         "status": spec.status,
         "approved_by": people[spec.approved_by] if spec.approved_by else None,
         "approved_on": spec.approved_on,
-        "note_taker_signature": spec.signature,
+        "note_taker_signature": with_mentions(spec.signature),
     }
     # A published protocol starts as approved and is then published through the service.
     initial_state = (
@@ -1353,7 +1358,12 @@ def _load_meeting(
         )
     items = _load_items(counter, meeting, spec.items, groups)
     for order, text in spec.decisions:
-        upsert(counter, Decision, {"meeting": meeting, "text": text}, {"agenda_item": items[order]})
+        upsert(
+            counter,
+            Decision,
+            {"meeting": meeting, "text": with_mentions(text)},
+            {"agenda_item": items[order]},
+        )
     for action in spec.actions:
         values = {
             "agenda_item": items[action.item],
@@ -1361,7 +1371,9 @@ def _load_meeting(
             "due_next_meeting": action.due_next_meeting,
             "status": action.status,
         }
-        obj, _ = upsert(counter, ActionItem, {"meeting": meeting, "text": action.text}, values)
+        obj, _ = upsert(
+            counter, ActionItem, {"meeting": meeting, "text": with_mentions(action.text)}, values
+        )
         set_links(counter, obj.assigned_people, [people[name] for name in action.people])
         set_links(
             counter,
@@ -1369,6 +1381,12 @@ def _load_meeting(
             [organisations[slug] for slug in action.organisations],
         )
     return meeting, created
+
+
+def with_mentions(text: str) -> str:
+    """The demo's text with each person it names as a mention, as staff link them in the
+    admin ("Names in the text"): every page then names them at their publication level."""
+    return policy.link_known_names(text, policy.NameIndex.load())
 
 
 def _load_items(
@@ -1385,7 +1403,12 @@ def _load_items(
             counter,
             AgendaItem,
             {"meeting": meeting, "order": order},
-            {"level": spec.level, "title": spec.title, "body": spec.body, "kind": spec.kind},
+            {
+                "level": spec.level,
+                "title": with_mentions(spec.title),
+                "body": with_mentions(spec.body),
+                "kind": spec.kind,
+            },
         )
         set_links(counter, item.working_groups, [groups[slug] for slug in spec.groups])
         items[order] = item
@@ -1484,6 +1507,11 @@ def demo_load(
         if spec.key in created_keys and spec.state == Meeting.ProtocolState.PUBLISHED:
             # Published like a real protocol, so it passes the same checks. Only on
             # creation: a re-run leaves the workflow state alone.
+            for attendance in meetings[spec.key].attendances.filter(person=None):
+                # The demo's guests without a register entry are shown by role.
+                protocol_name_confirm(
+                    meeting=meetings[spec.key], text=attendance.name_as_written, by=user
+                )
             meetings[spec.key] = protocol_publish(meeting=meetings[spec.key], by=user)
 
     # The next Ledningsgrupp meeting is planned the way staff plan it: through the

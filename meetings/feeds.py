@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import AgendaItem, Meeting
+from .policy import PublicNames, public_text
 
 FEED_SIZE = 30
 TAG_AUTHORITY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -46,7 +47,13 @@ class PublishedProtocolsFeed(Feed):
             )
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
+        names = PublicNames.for_texts(
+            text
+            for meeting in meetings
+            for text in (meeting.theme, *(item.title for item in meeting.agenda_items.all()))
+        )
         for meeting in meetings:
+            meeting.public_names = names
             # Stable when the series is renamed or the date corrected, unlike the link.
             meeting.feed_id = f"tag:{domain},2016:meeting-{meeting.pk}"
         return meetings
@@ -63,9 +70,12 @@ class PublishedProtocolsFeed(Feed):
     def item_description(self, meeting: Meeting) -> str:
         """The titles of the agenda items, as HTML (Atom ``summary type="html"``)."""
         items = format_html_join(
-            "", "<li>{}</li>", ((i.title,) for i in meeting.agenda_items.all())
+            "",
+            "<li>{}</li>",
+            ((public_text(i.title, meeting.public_names),) for i in meeting.agenda_items.all()),
         )
-        theme = format_html("<p>{}</p>", meeting.theme) if meeting.theme else ""
+        theme = public_text(meeting.theme, meeting.public_names)
+        theme = format_html("<p>{}</p>", theme) if theme else ""
         return format_html("{}<ol>{}</ol>", theme, items) if items else theme
 
     def item_pubdate(self, meeting: Meeting):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Meeting
+from .policy import public_text
 
 TZID = "Europe/Stockholm"
 TZ = ZoneInfo(TZID)
@@ -33,7 +34,7 @@ def meeting_uid(meeting: Meeting) -> str:
 def meeting_summary(meeting: Meeting) -> str:
     summary = meeting.series.name
     if meeting.theme:
-        summary = f"{summary}: {meeting.theme}"
+        summary = f"{summary}: {public_text(meeting.theme, None)}"
     if meeting.status == Meeting.Status.CANCELLED:
         # Several calendar programs ignore STATUS in subscribed calendars: say it in words too.
         summary = f"{Meeting.Status.CANCELLED.label}: {summary}"
@@ -62,7 +63,7 @@ def meeting_event(meeting: Meeting, url: str, stamp: datetime.datetime) -> icale
         start=start,
         end=end,
         summary=meeting_summary(meeting),
-        location=meeting.place or meeting.series.default_place or None,
+        location=public_text(meeting.place, None) or meeting.series.default_place or None,
         url=url,
         status="CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED",
     )

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organisations.models import split_aliases
-from people.models import PublicationLevel, public_label
 
 # Links from protocol content to people, organisations and groups. The far side is
 # PROTECTed so that deleting a record can never silently change a protocol.
@@ -146,8 +145,10 @@ class MeetingQuerySet(models.QuerySet):
     """Visibility lives here: every public page, feed and calendar reads through these."""
 
     def published(self) -> MeetingQuerySet:
-        """Meetings whose protocol anyone may read."""
-        return self.filter(protocol_state=Meeting.ProtocolState.PUBLISHED)
+        """Meetings whose protocol anyone may read (the rule: ``meetings.policy``)."""
+        from .policy import published_q
+
+        return self.filter(published_q())
 
     def upcoming(self, today: datetime.date) -> MeetingQuerySet:
         """Announced meetings: date, time, place and series are public before the protocol is."""
@@ -164,9 +165,23 @@ class MeetingQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> MeetingQuerySet:
         """Protocols a user may read: staff also preview drafts, everyone else only published."""
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
+        from .policy import visible_q
+
+        return self.filter(visible_q(user))
+
+
+class ProtocolRowQuerySet(models.QuerySet):
+    """Rows of a protocol (items, decisions, action items): public with their meeting."""
+
+    def published(self):
+        from .policy import published_q
+
+        return self.filter(published_q("meeting__"))
+
+    def visible_to(self, user):
+        from .policy import visible_q
+
+        return self.filter(visible_q(user, "meeting__"))
 
 
 class Meeting(models.Model):
@@ -370,24 +385,6 @@ class Attendance(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def public_name(self) -> str:
-        """The line as a visitor may see it, by the person's publication level.
-
-        Callers prefetch ``public_name_prefetch("person__")`` and ``organisations``.
-        """
-        if self.person is not None:
-            level = self.person.effective_publication_level
-        elif any(org.is_municipal for org in self.organisations.all()):
-            level = PublicationLevel.FULL_NAME
-        else:
-            level = PublicationLevel.ROLE_AND_ORGANISATION
-        if level == PublicationLevel.ROLE_AND_ORGANISATION:
-            return public_label(
-                level, self.name_as_written, organisation=self.affiliation_as_written
-            )
-        return public_label(level, self.name_as_written)
-
-    @property
     def roles(self) -> list[str]:
         flags = {
             "chair": self.is_chair,
@@ -440,6 +437,8 @@ class AgendaItem(models.Model):
     )
     history = HistoricalRecords(m2m_fields=[working_groups])
 
+    objects = ProtocolRowQuerySet.as_manager()
+
     class Meta:
         ordering = ["meeting", "order"]
         verbose_name = _("agenda item")
@@ -483,6 +482,8 @@ class Decision(models.Model):
     text = models.TextField(_("decision"))
     history = HistoricalRecords()
 
+    objects = ProtocolRowQuerySet.as_manager()
+
     class Meta:
         ordering = ["meeting", "pk"]
         verbose_name = _("decision")
@@ -492,7 +493,7 @@ class Decision(models.Model):
         return self.text[:80]
 
 
-class ActionItemQuerySet(models.QuerySet):
+class ActionItemQuerySet(ProtocolRowQuerySet):
     def open(self) -> ActionItemQuerySet:
         return self.filter(status=ActionItem.Status.OPEN)
 
@@ -566,17 +567,6 @@ class ActionItem(models.Model):
     def __str__(self) -> str:
         return self.text[:80]
 
-    @property
-    def public_assignees(self) -> list[tuple[str, str | None]]:
-        """(label, link) for each assignee as a visitor may see them.
-
-        The written snapshot is not shown publicly: it holds names as typed. Callers
-        prefetch ``public_name_prefetch("assigned_people__")`` and ``assigned_organisations``.
-        """
-        people = [(person.public_name, None) for person in self.assigned_people.all()]
-        organisations = [(o.name, o.get_absolute_url()) for o in self.assigned_organisations.all()]
-        return people + organisations
-
     def fill_assignees_as_written(self) -> None:
         """Snapshot the assignees' names once, so the protocol keeps them whatever happens later."""
         if self.assignees_as_written:
@@ -586,6 +576,34 @@ class ActionItem(models.Model):
         if names:
             self.assignees_as_written = ", ".join(names)
             self.save(update_fields=["assignees_as_written"])
+
+
+class ShownName(models.Model):
+    """A name staff confirmed may stay as written in one protocol: the publish check
+    stops asking about it (see ``meetings.policy.publication_problems``)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="shown_names"
+    )
+    text = models.CharField(_("name as written"), max_length=200)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("name shown as written")
+        verbose_name_plural = _("names shown as written")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "text"], name="shown_name_once_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ProtocolNotification(models.Model):

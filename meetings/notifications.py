@@ -29,6 +29,7 @@ from people.services import unsubscribe_path_make
 from projects.models import WorkingGroup
 
 from .models import AgendaItem, Meeting, ProtocolNotification
+from .policy import PublicNames, public_text
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def protocol_email(
         "series_name": meeting.series.name,
         "series_url": absolute_url(meeting.series.get_absolute_url()),
         "series_items": [
-            ItemLink(item.title, f"{meeting_url}#item-{item.order}")
+            ItemLink(item.public_title, f"{meeting_url}#item-{item.order}")
             for item in items
             if item.level == 1
         ],
@@ -137,6 +138,9 @@ def notify_protocol_followers(meeting_id: int) -> int:
             Prefetch("working_groups", queryset=WorkingGroup.objects.order_by("name"))
         ).order_by("order")
     )
+    names = PublicNames.for_texts(item.title for item in items)
+    for item in items:  # people mentioned in a title are named at their level
+        item.public_title = public_text(item.title, names)
     meeting_url = absolute_url(meeting.get_absolute_url())
     groups: dict[int, GroupNews] = {}
     for item in items:
@@ -144,7 +148,7 @@ def notify_protocol_followers(meeting_id: int) -> int:
             news = groups.setdefault(
                 group.pk, GroupNews(group.name, absolute_url(group.get_absolute_url()))
             )
-            news.items.append(ItemLink(item.title, f"{meeting_url}#item-{item.order}"))
+            news.items.append(ItemLink(item.public_title, f"{meeting_url}#item-{item.order}"))
 
     sent = failed = 0
     # The email goes out in the site's language, whatever the worker's environment.

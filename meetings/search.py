@@ -34,6 +34,7 @@ from projects.models import WorkingGroup
 
 from .markdown import markdown_to_text
 from .models import ActionItem, AgendaItem, Decision, Meeting, SearchEntry
+from .policy import PublicNames, public_plain_text, public_text
 
 BATCH_SIZE = 1000
 MAX_WORDS = 10
@@ -52,12 +53,23 @@ def _clean(text: str) -> str:
 # --- building entries -------------------------------------------------------------------
 
 
-def _meeting_entries(meeting: Meeting) -> Iterator[SearchEntry]:
+def _meeting_texts(meeting: Meeting) -> Iterator[str]:
+    yield from (meeting.theme, meeting.place)
+    for item in meeting.agenda_items.all():
+        yield from (item.title, item.body)
+    for row in (*meeting.decisions.all(), *meeting.action_items.all()):
+        yield row.text
+
+
+def _meeting_entries(meeting: Meeting, names: PublicNames) -> Iterator[SearchEntry]:
+    """The entries of a published protocol, as its public page words them (mentions of
+    people by their public names, ``meetings.policy``)."""
     common = {"meeting": meeting, "series_id": meeting.series_id, "date": meeting.date}
+    place = " ".join(public_text(part, names) for part in (meeting.theme, meeting.place) if part)
     yield SearchEntry(
         kind=SearchEntry.Kind.PROTOCOL,
         title=meeting.title,
-        text=_clean(" ".join(part for part in (meeting.theme, meeting.place) if part)),
+        text=_clean(place),
         **common,
     )
     items = {item.pk: item for item in meeting.agenda_items.all()}
@@ -65,8 +77,8 @@ def _meeting_entries(meeting: Meeting) -> Iterator[SearchEntry]:
         yield SearchEntry(
             kind=SearchEntry.Kind.ITEM,
             agenda_item=item,
-            title=_clean(item.title)[:300],
-            text=_clean(markdown_to_text(item.body)),
+            title=_clean(public_text(item.title, names))[:300],
+            text=_clean(public_plain_text(item.body, names)),
             anchor=item.anchor,
             **common,
         )
@@ -79,8 +91,8 @@ def _meeting_entries(meeting: Meeting) -> Iterator[SearchEntry]:
             yield SearchEntry(
                 kind=kind,
                 agenda_item=item,
-                title=_clean(item.title if item else meeting.title)[:300],
-                text=_clean(markdown_to_text(row.text)),
+                title=_clean(public_text(item.title, names) if item else meeting.title)[:300],
+                text=_clean(public_plain_text(row.text, names)),
                 anchor=item.anchor if item else "",
                 **common,
             )
@@ -129,9 +141,9 @@ def index_meetings(ids: Iterable[int]) -> None:
     ids = list(ids)
     with transaction.atomic():
         SearchEntry.objects.filter(meeting_id__in=ids).delete()
-        entries = [
-            entry for meeting in _published_meetings(ids) for entry in _meeting_entries(meeting)
-        ]
+        meetings = list(_published_meetings(ids))
+        names = PublicNames.for_texts(text for m in meetings for text in _meeting_texts(m))
+        entries = [entry for meeting in meetings for entry in _meeting_entries(meeting, names)]
         SearchEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
 
 
@@ -159,8 +171,12 @@ def rebuild_index() -> int:
     with transaction.atomic():
         SearchEntry.objects.all().delete()
         batch: list[SearchEntry] = []
-        for meeting in _published_meetings().iterator(chunk_size=200):
-            batch.extend(_meeting_entries(meeting))
+        last = 0
+        while chunk := list(_published_meetings().filter(pk__gt=last)[:200]):
+            last = chunk[-1].pk
+            names = PublicNames.for_texts(text for m in chunk for text in _meeting_texts(m))
+            for meeting in chunk:
+                batch.extend(_meeting_entries(meeting, names))
             if len(batch) >= BATCH_SIZE:
                 SearchEntry.objects.bulk_create(batch, batch_size=BATCH_SIZE)
                 total += len(batch)

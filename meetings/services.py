@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,71 +12,37 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from people.models import public_name_prefetch
+from people.models import Person, public_name_prefetch
 
-from .models import ActionItem, AgendaItem, Attendance, Meeting, MeetingSeries
-from .personnummer import find_personnummer
-
-
-@dataclass(frozen=True)
-class TextPlace:
-    """A piece of protocol text and where a reader finds it."""
-
-    label: str
-    text: str
-
-
-def protocol_text_places(meeting: Meeting) -> list[TextPlace]:
-    places = [
-        TextPlace(_("Place"), meeting.place),
-        TextPlace(_("Theme"), meeting.theme),
-        TextPlace(_("Signature"), meeting.note_taker_signature),
-    ]
-    for attendance in meeting.attendances.all():
-        label = _("Attendance list: %(name)s") % {"name": attendance.name_as_written}
-        places.append(
-            TextPlace(label, f"{attendance.name_as_written} {attendance.affiliation_as_written}")
-        )
-    for item in meeting.agenda_items.all():
-        label = _("Item %(order)s “%(title)s”") % {"order": item.order, "title": item.title}
-        places.append(TextPlace(label, f"{item.title}\n{item.body}"))
-    for number, decision in enumerate(meeting.decisions.all(), start=1):
-        places.append(TextPlace(_("Decision %(number)s") % {"number": number}, decision.text))
-    for number, action in enumerate(meeting.action_items.all(), start=1):
-        places.append(
-            TextPlace(
-                _("Action item %(number)s") % {"number": number},
-                f"{action.text} {action.assignees_as_written}",
-            )
-        )
-    return places
+from . import policy
+from .models import ActionItem, AgendaItem, Attendance, Meeting, MeetingSeries, ShownName
 
 
 def protocol_publication_problems(meeting: Meeting) -> list[str]:
     """Everything that stops a protocol from being published, in plain words."""
-    problems = []
-    if not meeting.agenda_items.exists():
-        problems.append(_("The protocol has no agenda items."))
-    if not meeting.attendances.filter(status=Attendance.Status.PRESENT).exists():
-        problems.append(_("No one is marked as present."))
-    for place in protocol_text_places(meeting):
-        if find_personnummer(place.text):
-            problems.append(
-                _("%(place)s contains what looks like a personal identity number.")
-                % {"place": place.label}
-            )
-    return problems
+    return policy.problem_messages(policy.publication_problems(protocol_for_check(meeting)))
+
+
+def protocol_for_check(meeting: Meeting) -> Meeting:
+    return (
+        Meeting.objects.prefetch_related(
+            "attendances__organisations", "agenda_items", "decisions", "action_items"
+        )
+        .select_related("series")
+        .get(pk=meeting.pk)
+    )
 
 
 @transaction.atomic
 def protocol_publish(*, meeting: Meeting, by) -> Meeting:
     """Publish a protocol, or raise ValidationError naming every problem."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+    meeting = protocol_for_check(meeting)
     if meeting.is_published:
         return meeting
-    problems = protocol_publication_problems(meeting)
+    problems = policy.publication_problems(meeting)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(policy.problem_messages(problems))
     meeting.protocol_state = Meeting.ProtocolState.PUBLISHED
     meeting.published_by = by
     meeting.published_at = timezone.now()
@@ -122,13 +87,22 @@ def next_meeting_date(series: MeetingSeries, today: datetime.date) -> datetime.d
 
 
 def follow_up_text(open_actions: list[ActionItem], tabled_items: list[AgendaItem]) -> str:
+    """The first item of a new meeting: what was promised and tabled before.
+
+    Assignees are written as mentions, so every surface names them at their level.
+    """
     lines = []
     for action in open_actions:
-        who = action.assignees_as_written or _("no one named")
+        who = [policy.mention(person.pk) for person in action.assigned_people.all()]
+        who += [organisation.name for organisation in action.assigned_organisations.all()]
         lines.append(
             "- "
             + _("%(text)s (%(who)s, from %(date)s)")
-            % {"text": action.text, "who": who, "date": date_format(action.meeting.date)}
+            % {
+                "text": action.text,
+                "who": ", ".join(who) or _("no one named"),
+                "date": date_format(action.meeting.date),
+            }
         )
     for item in tabled_items:
         lines.append(
@@ -175,14 +149,19 @@ def _create_next(*, series: MeetingSeries, today: datetime.date) -> Meeting:
             is_standing_member=True,
         )
 
+    # Only from published protocols: the new meeting is a draft that another path may
+    # publish, so it never carries text or names that no one has checked for the public.
     open_actions = list(
-        ActionItem.objects.open()
+        ActionItem.objects.published()
+        .open()
         .filter(meeting__series=series, meeting__date__lt=date)
         .select_related("meeting")
+        .prefetch_related("assigned_people", "assigned_organisations")
         .order_by("meeting__date", "pk")
     )
     tabled_items = list(
-        AgendaItem.objects.filter(
+        AgendaItem.objects.published()
+        .filter(
             meeting__series=series,
             meeting__date__lt=date,
             kind=AgendaItem.Kind.TABLED,
@@ -205,3 +184,45 @@ def _create_next(*, series: MeetingSeries, today: datetime.date) -> Meeting:
     bulk_update_with_history(open_actions, ActionItem, ["followed_up_at"])
     bulk_update_with_history(tabled_items, AgendaItem, ["picked_up_by"])
     return meeting
+
+
+# --- Names in free text -------------------------------------------------------------
+
+
+@transaction.atomic
+def protocol_name_link(*, meeting: Meeting, word: str, person, by=None) -> int:
+    """Turn a name written as letters into a mention of ``person`` wherever the protocol's
+    free text has it. Returns how many texts changed."""
+    changed = 0
+    with policy.protocol_guard(touching=[meeting.pk]):
+        for place in policy.protocol_text_places(protocol_for_check(meeting)):
+            if place.form_field in policy.ATTENDANCE_FIELDS:
+                continue
+            value = getattr(place.obj, place.form_field)
+            new = policy.replace_name(value or "", word, person.pk)
+            if new != value:
+                setattr(place.obj, place.form_field, new)
+                place.obj._change_reason = "name linked to a person"
+                place.obj.save(update_fields=[place.form_field])
+                changed += 1
+    return changed
+
+
+def protocol_names_link_known(*, meeting: Meeting, by=None) -> int:
+    """Link every name in the text that fits exactly one known person (import, demo data).
+    Returns how many names were linked; names that fit several people are left to staff."""
+    index = policy.NameIndex.load()
+    linked = 0
+    for _place, word, candidates in policy.name_hits(protocol_for_check(meeting), index):
+        if len(candidates) == 1:
+            person = Person.objects.get(pk=next(iter(candidates)))
+            linked += bool(protocol_name_link(meeting=meeting, word=word, person=person, by=by))
+    return linked
+
+
+def protocol_name_confirm(*, meeting: Meeting, text: str, by=None) -> ShownName:
+    """Staff confirm that a name may stay as written in this protocol."""
+    shown, _created = ShownName.objects.get_or_create(
+        meeting=meeting, text=text, defaults={"confirmed_by": by}
+    )
+    return shown

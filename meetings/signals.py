@@ -15,6 +15,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from . import search
 from .models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, PublishedCount
 from .page_cache import content_changed
+from .policy import meetings_mentioning
 
 # Apps whose rows public pages show, and the models of theirs that no public page shows.
 PUBLIC_APPS = {"meetings", "projects", "organisations", "people"}
@@ -51,6 +52,7 @@ def _on_m2m_change(sender, instance=None, action="", **kwargs) -> None:
 
 def _mark_search_stale(sender, instance) -> None:
     from organisations.models import Organisation
+    from people.models import Affiliation, Person
     from projects.models import WorkingGroup
 
     if sender is Meeting:
@@ -59,6 +61,10 @@ def _mark_search_stale(sender, instance) -> None:
         search.mark_stale("meeting", instance.meeting_id)
     elif sender is MeetingSeries:  # its name is in every protocol's title
         for pk in Meeting.objects.published().filter(series=instance).values_list("pk", flat=True):
+            search.mark_stale("meeting", pk)
+    elif sender in (Person, Affiliation):  # mentions print the person's public name
+        person_id = instance.pk if sender is Person else instance.person_id
+        for pk in meetings_mentioning(person_id):
             search.mark_stale("meeting", pk)
     elif sender is WorkingGroup:
         search.mark_stale("group", instance.pk)

@@ -26,6 +26,7 @@ from .models import (
     PublishedCount,
     SearchEntry,
 )
+from .policy import PublicNames, public_text
 
 HOME_GROUPS_SHOWN = 24  # the rest are one link away, on the working groups page
 
@@ -107,10 +108,12 @@ class MeetingArchiveView(FilterView):
             .order_by("meeting_id", "order")
             .values_list("meeting_id", "title")
         )
+        headings = list(headings)
+        names = PublicNames.for_texts(title for _meeting_id, title in headings)
         for meeting in meetings.values():
             meeting.headings = []
         for meeting_id, title in headings:
-            meetings[meeting_id].headings.append(title)
+            meetings[meeting_id].headings.append(public_text(title, names))
         page.object_list = [meetings[pk] for pk in keys_on_page]
         return paginator, page, page.object_list, is_paginated
 
@@ -160,10 +163,12 @@ def protocol_queryset(user):
     )
 
 
-def protocol_summary(meeting: Meeting, items: list[AgendaItem]) -> str:
-    """One line for search engines and link previews: the theme and the item titles, no names."""
-    titles = ", ".join(item.title for item in items if item.level == 1)
-    summary = f"{_('Theme')}: {meeting.theme}. {titles}" if meeting.theme else titles
+def protocol_summary(meeting: Meeting, items: list[AgendaItem], names: PublicNames) -> str:
+    """One line for search engines and link previews: the theme and the item titles, with
+    people mentioned in them at their publication level."""
+    titles = ", ".join(public_text(item.title, names) for item in items if item.level == 1)
+    theme = public_text(meeting.theme, names)
+    summary = f"{_('Theme')}: {theme}. {titles}" if theme else titles
     return Truncator(summary or meeting.title).chars(200)
 
 
@@ -176,21 +181,35 @@ def meeting_detail(request: HttpRequest, series: str, date: str) -> HttpResponse
         meeting = protocol_queryset(request.user).get(series__slug=series, date=day)
     except Meeting.DoesNotExist as error:
         raise Http404 from error
+    return protocol_page(request, meeting, user=request.user)
 
+
+def protocol_page(
+    request: HttpRequest, meeting: Meeting, *, user, template: str = "meetings/meeting_detail.html"
+) -> HttpResponse:
+    """A protocol as ``user`` may read it; the publish preview passes a visitor (no user),
+    so staff see exactly what the public will. ``meeting`` comes from ``protocol_queryset``."""
     visible = (
-        Meeting.objects.visible_to(request.user)
-        .filter(series=meeting.series)
-        .select_related("series")
+        Meeting.objects.visible_to(user).filter(series=meeting.series).select_related("series")
     )
     previous = visible.filter(date__lt=meeting.date).order_by("-date").first()
     following = visible.filter(date__gt=meeting.date).order_by("date").first()
     attendances = list(meeting.attendances.all())
     items = list(meeting.agenda_items.all())
+    decisions = list(meeting.decisions.all())
+    actions = list(meeting.action_items.all())
+    names = PublicNames.for_texts(
+        [meeting.theme, meeting.place]
+        + [text for item in items for text in (item.title, item.body)]
+        + [earlier.title for item in items for earlier in item.picks_up.all()]
+        + [row.text for row in (*decisions, *actions)]
+    )
     return render(
         request,
-        "meetings/meeting_detail.html",
+        template,
         {
             "meeting": meeting,
+            "names": names,
             "present": [a for a in attendances if a.status == Attendance.Status.PRESENT],
             "absent": [
                 a
@@ -201,7 +220,7 @@ def meeting_detail(request: HttpRequest, series: str, date: str) -> HttpResponse
             "note_takers": [a for a in attendances if a.is_note_taker],
             "approvers": [a for a in attendances if a.is_approver],
             "items": items,
-            "summary": protocol_summary(meeting, items),
+            "summary": protocol_summary(meeting, items, names),
             "previous": previous,
             "next": following,
             "working_groups": sorted(

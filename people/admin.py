@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_history import HistoryAdmin
 from config.admin_preload import PreloadingInlineMixin
+from meetings.policy import person_public_name
 
 from .admin_actions import invite_people
 from .admin_data_actions import anonymise_people, export_people_json
@@ -17,7 +18,7 @@ class AffiliationInline(PreloadingInlineMixin, admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(HistoryAdmin):
     list_display = ["name", "affiliation_summary", "publication_level_display", "user"]
     list_filter = ["publication_level", "created_by_import", "affiliations__organisation"]
     search_fields = ["name", "aliases", "email", "affiliations__organisation__name"]
@@ -40,4 +41,4 @@ class PersonAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("shown publicly as"))
     def publication_level_display(self, person: Person) -> str:
-        return person.public_name
+        return person_public_name(person)

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from .models import Person, PublicationLevel, public_label
+from meetings.policy import person_public_name, public_label
+
+from .models import Person, PublicationLevel
 
 ANONYMISATION_REASON = "GDPR anonymisation"
 
@@ -44,7 +46,7 @@ def person_export(*, person: Person) -> dict:
             "phone": person.phone,
             "publication_level": person.publication_level or None,
             "publication_level_in_effect": str(person.effective_publication_level),
-            "shown_publicly_as": person.public_name,
+            "shown_publicly_as": person_public_name(person),
             "email_when_protocol_published": person.email_notifications,
             "created_by_import": person.created_by_import,
             "created_at": _iso(person.created_at),

@@ -24,6 +24,7 @@ from meetings.models import (
     Meeting,
     MeetingSeries,
 )
+from meetings.policy import PublicNames
 from projects.models import WorkingGroup
 
 from .models import Affiliation, Follow, Person, public_name_prefetch
@@ -162,6 +163,9 @@ def my_page_context(user, today: datetime.date) -> dict:
 
     return {
         "person": person,
+        "names": PublicNames.for_texts(
+            [item.title for item in latest_items] + [action.text for action in action_items]
+        ),
         "notifications_on": person.email_notifications if person else True,
         "followed_groups": groups,
         "followed_series": series,

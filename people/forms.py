@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Person, PublicationLevel, public_label
+from meetings.policy import public_label
+
+from .models import Person, PublicationLevel
 
 
 class MyDataForm(forms.ModelForm):

@@ -20,25 +20,9 @@ class PublicationLevel(models.TextChoices):
     ROLE_AND_ORGANISATION = "role", _("Role and organisation only")
 
 
-def initials_of(name: str) -> str:
-    return " ".join(f"{part[0]}." for part in name.replace("-", " ").split() if part)
-
-
-def public_label(
-    level: str, name: str, role: str = "", organisation: str = "", *, default_role: str = ""
-) -> str:
-    """The one rule that turns a name into what a visitor may see."""
-    if level == PublicationLevel.FULL_NAME:
-        return name
-    if level == PublicationLevel.INITIALS:
-        return initials_of(name)
-    role = role or default_role or str(_("Participant"))
-    role = role[:1].upper() + role[1:]  # "HR-chef" stays "HR-chef"
-    return f"{role}, {organisation}" if organisation else role
-
-
 def public_name_prefetch(path: str = "") -> models.Prefetch:
-    """What ``Person.public_name`` reads, in one query: ``prefetch_related(public_name_prefetch("person__"))``."""
+    """What a person's publication level and public name read (their affiliations), in one
+    query: ``prefetch_related(public_name_prefetch("person__"))``."""
     return models.Prefetch(
         f"{path}affiliations", queryset=Affiliation.objects.select_related("organisation")
     )
@@ -105,17 +89,6 @@ class Person(models.Model):
         if any(a.organisation and a.organisation.is_municipal for a in self.current_affiliations()):
             return PublicationLevel.FULL_NAME
         return PublicationLevel.ROLE_AND_ORGANISATION
-
-    @property
-    def public_name(self) -> str:
-        current = self.current_affiliations()
-        first = current[0] if current else None
-        return public_label(
-            self.effective_publication_level,
-            self.name,
-            role=first.role if first else "",
-            organisation=first.organisation_label if first else "",
-        )
 
 
 class Affiliation(models.Model):

@@ -4,7 +4,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.views.generic import ListView
 
-from meetings.models import ActionItem, AgendaItem, Meeting
+from meetings.models import ActionItem, AgendaItem
+from meetings.policy import PublicNames
 from people.models import public_name_prefetch
 
 from .models import Membership, WorkingGroup
@@ -63,31 +64,33 @@ class WorkingGroupDetailView(ListView):
 
     def get_queryset(self):
         return (
-            AgendaItem.objects.filter(
-                working_groups=self.group, meeting__in=Meeting.objects.published()
-            )
+            AgendaItem.objects.published()
+            .filter(working_groups=self.group)
             .select_related("meeting__series")
             .order_by("-meeting__date", "order")
         )
 
     def get_context_data(self, **kwargs):
         open_actions = (
-            ActionItem.objects.open()
-            .filter(
-                agenda_item__working_groups=self.group,
-                meeting__in=Meeting.objects.published(),
-            )
+            ActionItem.objects.published()
+            .open()
+            .filter(agenda_item__working_groups=self.group)
             .select_related("meeting__series")
             .prefetch_related(public_name_prefetch("assigned_people__"), "assigned_organisations")
             .order_by("-meeting__date", "pk")
         )
         formed_at = self.group.formed_at
         notes_visible = groups_with_notes_visible_to(self.request.user).filter(pk=self.group.pk)
-        return super().get_context_data(
+        context = super().get_context_data(**kwargs)
+        shown_actions = list(open_actions[:OPEN_ACTIONS_SHOWN])
+        context["names"] = PublicNames.for_texts(
+            [text for item in context["object_list"] for text in (item.title, item.body)]
+            + [action.text for action in shown_actions]
+        )
+        return context | dict(
             group=self.group,
             can_see_notes=notes_visible.exists(),
-            open_actions=open_actions[:OPEN_ACTIONS_SHOWN],
+            open_actions=shown_actions,
             open_actions_count=open_actions.count(),
             formed_at=formed_at if formed_at and formed_at.is_published else None,
-            **kwargs,
         )

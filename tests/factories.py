@@ -80,10 +80,21 @@ class MeetingFactory(factory.django.DjangoModelFactory):
         model = Meeting
 
     series = factory.SubFactory(MeetingSeriesFactory)
-    date = factory.Sequence(lambda n: datetime.date(2017, 1, 2) + datetime.timedelta(weeks=n))
+    # Weekly from 2017, always in the past (publishing refuses a meeting still to come).
+    date = factory.Sequence(
+        lambda n: datetime.date(2017, 1, 2) + datetime.timedelta(weeks=n % 400)
+    )
     start_time = datetime.time(13, 30)
     place = "Bryggan"
     status = Meeting.Status.HELD
+
+    class Params:
+        # Approved (justerat) the day of the meeting: what publishing asks for.
+        approved = factory.Trait(
+            protocol_state=Meeting.ProtocolState.APPROVED,
+            approved_by=factory.SubFactory(PersonFactory),
+            approved_on=factory.LazyAttribute(lambda meeting: meeting.date),
+        )
 
 
 class AttendanceFactory(factory.django.DjangoModelFactory):

@@ -38,7 +38,7 @@ def test_the_compiled_catalog_matches_the_source():
 
 @pytest.mark.parametrize(("language", "expected"), [("sv", "Deltagare"), ("en", "Participant")])
 def test_english_is_available(language, expected):
-    from people.models import public_label
+    from meetings.policy import public_label
 
     with translation.override(language):
         assert public_label("role", "Sven Ek") == expected

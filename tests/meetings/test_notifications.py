@@ -51,7 +51,7 @@ def klarsprak():
 @pytest.fixture
 def meeting(series, fritidsbank, klarsprak):
     """A draft protocol ready to publish: two items about Fritidsbank, one about Klarspråk."""
-    meeting = MeetingFactory(series=series)
+    meeting = MeetingFactory(approved=True, series=series)
     AttendanceFactory(meeting=meeting, person=PersonFactory(name=ATTENDEE))
     AgendaItemFactory(meeting=meeting, order=1, title="Välkommen")
     AgendaItemFactory(meeting=meeting, order=2, title="Lokal för utlåning").working_groups.add(
@@ -256,7 +256,7 @@ def test_a_refused_publication_enqueues_nothing(
     series, staff_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     follower(series=[series])
-    empty = MeetingFactory(series=series)  # no agenda items, no one present
+    empty = MeetingFactory(approved=True, series=series)  # no agenda items, no one present
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -323,7 +323,7 @@ def test_the_unsubscribe_link_asks_on_get_and_turns_email_off_on_post(
     person.refresh_from_db()
     assert person.email_notifications is False
 
-    later = MeetingFactory(series=series)
+    later = MeetingFactory(approved=True, series=series)
     AttendanceFactory(meeting=later)
     AgendaItemFactory(meeting=later, order=1)
     publish(later)

@@ -78,7 +78,7 @@ def test_publishing_and_unpublishing_change_the_results_at_once(client, commit, 
     from meetings.services import protocol_publish, protocol_unpublish
     from tests.factories import AttendanceFactory
 
-    meeting = commit(lambda: MeetingFactory(date=datetime.date(2024, 3, 12)))
+    meeting = commit(lambda: MeetingFactory(approved=True, date=datetime.date(2024, 3, 12)))
     commit(lambda: AgendaItemFactory(meeting=meeting, title="Fritidsbanken", body="Utlåning."))
     commit(lambda: AttendanceFactory(meeting=meeting))
     assert result_titles(client, "Fritidsbanken") == []

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from meetings.models import AgendaItem, Attendance, Meeting
+from meetings.models import AgendaItem, Attendance, Meeting, ShownName
 from meetings.services import (
     meeting_create_next,
     next_meeting_date,
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ready_meeting():
-    meeting = MeetingFactory(date=datetime.date(2017, 1, 23))
+    meeting = MeetingFactory(date=datetime.date(2017, 1, 23), approved=True)
     AttendanceFactory(meeting=meeting)
     AgendaItemFactory(meeting=meeting, order=1, title="Lokaler")
     return meeting
@@ -51,7 +52,7 @@ def test_publishing_again_changes_nothing(ready_meeting, staff_user, superuser):
 
 
 def test_a_protocol_without_agenda_items_is_not_published(staff_user):
-    meeting = MeetingFactory()
+    meeting = MeetingFactory(approved=True)
     AttendanceFactory(meeting=meeting)
 
     with pytest.raises(ValidationError) as error:
@@ -59,11 +60,11 @@ def test_a_protocol_without_agenda_items_is_not_published(staff_user):
 
     assert error.value.messages == ["Protokollet har inga punkter."]
     meeting.refresh_from_db()
-    assert meeting.protocol_state == Meeting.ProtocolState.DRAFT
+    assert meeting.protocol_state == Meeting.ProtocolState.APPROVED
 
 
 def test_a_protocol_without_anyone_present_is_not_published(staff_user):
-    meeting = MeetingFactory()
+    meeting = MeetingFactory(approved=True)
     AgendaItemFactory(meeting=meeting)
     AttendanceFactory(meeting=meeting, status=Attendance.Status.ABSENT)
 
@@ -75,17 +76,19 @@ def test_a_protocol_without_anyone_present_is_not_published(staff_user):
 @pytest.mark.parametrize(
     ("where", "expected_place"),
     [
-        ("item", "Punkt 2 ”Stöd till föräldrar”"),
-        ("decision", "Beslut 1"),
-        ("action", "Uppgift 1"),
-        ("attendance", "Närvarolistan: Per Lind"),
-        ("theme", "Tema"),
+        ("item", "Punkt 2 ”Stöd till föräldrar”, fältet ”text”"),
+        ("decision", "Beslut 1, fältet ”beslut”"),
+        ("action", "Uppgift 1, fältet ”vad ska göras”"),
+        ("attendance", "Närvarolistan: Per Lind, fältet ”organisation som det skrevs”"),
+        ("theme", "Tema, fältet ”tema”"),
     ],
 )
 def test_a_personal_identity_number_stops_publication_and_names_the_place(
     ready_meeting, staff_user, where, expected_place
 ):
     number = "811218-9876"
+    if where == "attendance":  # the line is linked to no person: staff confirmed it
+        ShownName.objects.create(meeting=ready_meeting, text="Per Lind")
     if where == "item":
         AgendaItemFactory(meeting=ready_meeting, order=2, title="Stöd till föräldrar", body=number)
     elif where == "decision":
@@ -104,15 +107,18 @@ def test_a_personal_identity_number_stops_publication_and_names_the_place(
         protocol_publish(meeting=ready_meeting, by=staff_user)
 
     assert error.value.messages == [
-        f"{expected_place} innehåller något som ser ut som ett personnummer."
+        f"{expected_place} innehåller något som ser ut som ett personnummer. "
+        "Ta bort det innan protokollet kan publiceras."
     ]
     ready_meeting.refresh_from_db()
     assert not ready_meeting.is_published
 
 
-def test_a_number_with_a_wrong_check_digit_does_not_stop_publication(ready_meeting, staff_user):
+def test_a_number_with_a_wrong_check_digit_stops_publication_too(ready_meeting, staff_user):
+    # 811218-9877 fails the Luhn check, and still identifies a person to a reader.
     AgendaItemFactory(meeting=ready_meeting, order=2, body="Diarienummer 811218-9877")
-    assert protocol_publication_problems(ready_meeting) == []
+    assert len(protocol_publication_problems(ready_meeting)) == 1
+    assert "personnummer" in protocol_publication_problems(ready_meeting)[0]
 
 
 def test_unpublishing_returns_an_approved_protocol_to_approved(ready_meeting, staff_user):
@@ -178,11 +184,14 @@ def test_creating_the_next_meeting_prefills_place_time_and_standing_members():
 
 def test_the_next_meeting_follows_up_open_action_items_and_tabled_items():
     series = MeetingSeriesFactory()
-    earlier = MeetingFactory(series=series, date=datetime.date(2017, 1, 9))
-    last = MeetingFactory(series=series, date=datetime.date(2017, 1, 23))
+    published = {"protocol_state": "published", "published_at": timezone.now()}
+    earlier = MeetingFactory(series=series, date=datetime.date(2017, 1, 9), **published)
+    last = MeetingFactory(series=series, date=datetime.date(2017, 1, 23), **published)
+    martina = PersonFactory(name="Martina Ek", publication_level="initials")
     open_action = ActionItemFactory(
         meeting=earlier, text="Kolla upp utegym", assignees_as_written="Martina"
     )
+    open_action.assigned_people.add(martina)
     ActionItemFactory(meeting=last, text="Redan gjort", status="done")
     tabled = AgendaItemFactory(meeting=last, order=3, kind="tabled", title="Nationell spridning")
     already_picked = AgendaItemFactory(
@@ -196,7 +205,9 @@ def test_the_next_meeting_follows_up_open_action_items_and_tabled_items():
     follow_up = meeting.agenda_items.get()
     assert follow_up.order == 1
     assert follow_up.title == "Uppföljning"
-    assert "Kolla upp utegym (Martina, från 9 januari 2017)" in follow_up.body
+    # The assignee as a mention: every page names her at her level, never as written.
+    assert f"Kolla upp utegym ([[person:{martina.pk}]], från 9 januari 2017)" in follow_up.body
+    assert "Martina" not in follow_up.body
     assert "Bordlagd: Nationell spridning (från 23 januari 2017)" in follow_up.body
     assert "Redan gjort" not in follow_up.body
     assert "Gammal fråga" not in follow_up.body
@@ -224,7 +235,12 @@ def test_a_follow_up_with_nothing_open_says_so():
 
 def test_open_action_items_are_not_lost_between_meetings():
     series = MeetingSeriesFactory()
-    first = MeetingFactory(series=series, date=datetime.date(2017, 1, 9))
+    first = MeetingFactory(
+        series=series,
+        date=datetime.date(2017, 1, 9),
+        protocol_state="published",
+        published_at=timezone.now(),
+    )
     ActionItemFactory(meeting=first, text="Ta fram en enkel projektplan")
 
     second = meeting_create_next(series=series, today=datetime.date(2017, 1, 10))

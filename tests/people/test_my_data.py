@@ -11,10 +11,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from meetings.models import ActionItem, Attendance, ProtocolNotification
-from meetings.services import protocol_publish
+from meetings.policy import public_label
+from meetings.services import protocol_name_confirm, protocol_publish
 from people.admin_data_actions import anonymise_people, export_people_json
 from people.data import ANONYMISATION_REASON, person_anonymise, person_export
-from people.models import Follow, Person, PublicationLevel, public_label
+from people.models import Follow, Person, PublicationLevel
 from projects.models import GroupNote
 from tests.factories import (
     ActionItemFactory,
@@ -71,6 +72,7 @@ def published(person, association, staff_user):
     meeting = MeetingFactory(
         series=MeetingSeriesFactory(name="Gemensam utvecklingsgrupp", slug="gug"),
         note_taker_signature=f"Vid pennan {NAME}",
+        approved=True,
     )
     attendance = AttendanceFactory(
         meeting=meeting, person=person, name_as_written=NAME, affiliation_as_written="Vorta Drom"
@@ -79,6 +81,8 @@ def published(person, association, staff_user):
     AgendaItemFactory(meeting=meeting, order=1, title="Fritidsbanken", body="Vi pratade.")
     action = ActionItemFactory(meeting=meeting, assignees_as_written="Karin och Allan")
     action.assigned_people.add(person)
+    # She chose her full name: staff confirm that the signature may show it as written.
+    protocol_name_confirm(meeting=meeting, text=NAME, by=staff_user)
     return protocol_publish(meeting=meeting, by=staff_user)
 
 

@@ -87,7 +87,7 @@ def world(db) -> PublicWorld:
     people = [private, initials, official]
 
     published = MeetingFactory(
-        series=series, date=today - datetime.timedelta(days=30), theme="Öppet tema"
+        series=series, date=today - datetime.timedelta(days=30), theme="Öppet tema", approved=True
     )
     fill_protocol(published, group=group, association=association, text="Öppen", people=people)
     published = protocol_publish(meeting=published, by=UserFactory(is_staff=True))

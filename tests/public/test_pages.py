@@ -52,7 +52,9 @@ def test_the_home_page_lists_a_bounded_number_of_active_groups(client, world):
 def test_the_archive_lists_newest_first_and_paginates(client, world):
     for weeks in range(1, 25):
         meeting = MeetingFactory(
-            series=world.series, date=world.published.date - datetime.timedelta(weeks=weeks)
+            approved=True,
+            series=world.series,
+            date=world.published.date - datetime.timedelta(weeks=weeks),
         )
         AttendanceFactory(meeting=meeting)
         AgendaItemFactory(meeting=meeting)
@@ -77,6 +79,7 @@ def test_every_archive_page_holds_the_meetings_a_full_scan_would_give(client):
     for i in range(53):  # 2019 to 2021, in two series, one draft in five
         state = Meeting.ProtocolState.PUBLISHED if i % 5 else Meeting.ProtocolState.DRAFT
         MeetingFactory(
+            approved=True,
             series=styrgrupp if i % 3 else natverk,
             date=day,
             protocol_state=state,
@@ -108,7 +111,9 @@ def test_every_archive_page_holds_the_meetings_a_full_scan_would_give(client):
 def test_filters_live_in_the_query_string_and_pages_keep_them(client, world):
     for weeks in range(1, 22):
         meeting = MeetingFactory(
-            series=world.series, date=world.published.date - datetime.timedelta(weeks=weeks)
+            approved=True,
+            series=world.series,
+            date=world.published.date - datetime.timedelta(weeks=weeks),
         )
         AttendanceFactory(meeting=meeting)
         AgendaItemFactory(meeting=meeting, title="Lokaler")
@@ -181,7 +186,7 @@ def test_the_protocol_renders_markdown_safely(client, world):
 
 def test_the_protocol_links_the_previous_and_next_published_meeting_of_its_series(client, world):
     later = MeetingFactory(
-        series=world.series, date=world.published.date + datetime.timedelta(days=5)
+        approved=True, series=world.series, date=world.published.date + datetime.timedelta(days=5)
     )
     AttendanceFactory(meeting=later)
     AgendaItemFactory(meeting=later)
@@ -198,7 +203,7 @@ def test_a_tabled_item_links_to_where_it_was_taken_up_only_once_that_is_publishe
     tabled = world.published.agenda_items.get()
     tabled.kind = "tabled"
     later = MeetingFactory(
-        series=world.series, date=timezone.localdate() - datetime.timedelta(days=2)
+        approved=True, series=world.series, date=timezone.localdate() - datetime.timedelta(days=2)
     )
     AttendanceFactory(meeting=later)
     pickup = AgendaItemFactory(meeting=later, order=1, title="Bordlagd fråga igen")

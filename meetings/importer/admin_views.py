@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from organisations.models import Organisation
 from people.models import Person
 
+from ..admin_publish import warn_about_text
 from ..models import AgendaItem, Attendance, Meeting, MeetingSeries
 from .matching import ProtocolMatch, protocol_match, series_match, working_group_names
 from .parse import decode_protocol, parse_protocol
@@ -305,4 +306,5 @@ def create(
             request,
             _("Check before publishing: %(warnings)s") % {"warnings": " ".join(result.warnings)},
         )
+    warn_about_text(request, result.meeting)  # names and numbers in the imported text
     return HttpResponseRedirect(reverse("admin:meetings_meeting_change", args=[result.meeting.pk]))

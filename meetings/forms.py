@@ -48,7 +48,8 @@ class MeetingAdminForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
                 if choice[0] != Meeting.ProtocolState.PUBLISHED
             ]
             self.fields["protocol_state"].help_text = _(
-                "Publish with the action “Publish protocols” in the list of meetings."
+                "Publish with “Check and publish” at the top of this page: it checks the "
+                "protocol and shows what visitors will see first."
             )
 
 

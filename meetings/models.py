@@ -158,10 +158,9 @@ class MeetingQuerySet(models.QuerySet):
 
     def in_calendar(self, today: datetime.date) -> MeetingQuerySet:
         """What a calendar may show: upcoming meetings and those with a published protocol."""
-        return self.filter(
-            Q(protocol_state=Meeting.ProtocolState.PUBLISHED)
-            | Q(status=Meeting.Status.PLANNED, date__gte=today)
-        )
+        from .policy import published_q
+
+        return self.filter(published_q() | Q(status=Meeting.Status.PLANNED, date__gte=today))
 
     def visible_to(self, user) -> MeetingQuerySet:
         """Protocols a user may read: staff also preview drafts, everyone else only published."""
@@ -355,6 +354,8 @@ class Attendance(models.Model):
     is_approver = models.BooleanField(_("approver"), default=False)
     is_guest = models.BooleanField(_("guest"), default=False)
     history = HistoricalRecords(m2m_fields=[organisations])
+
+    objects = ProtocolRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting", "order", "pk"]

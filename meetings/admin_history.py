@@ -19,11 +19,18 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from . import policy
 from .history import history_has_personnummer, history_purge_personnummer
 from .models import Meeting
+from .services import protocol_for_check
+
+
+def _meeting_of(obj):
+    return protocol_for_check(obj if isinstance(obj, Meeting) else obj.meeting)
 
 
 class ProtocolHistoryAdminMixin:
@@ -53,6 +60,31 @@ class ProtocolHistoryAdminMixin:
             return False
         published = Meeting.objects.published().filter(pk__in=self._meeting_ids(obj)).exists()
         return not published or request.user.has_perm(self.publish_permission)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """A number removed from the text still stands in earlier versions: offer to
+        remove it there too (the history page holds the button)."""
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if history_has_personnummer(obj=obj) and not any(
+            p.key[0] == "personnummer" for p in policy.personnummer_problems(_meeting_of(obj))
+        ):
+            url = reverse(
+                f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history",
+                args=[quote(obj.pk)],
+            )
+            messages.warning(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _(
+                        "Earlier versions in the history still hold what looks like a "
+                        "personal identity number."
+                    ),
+                    url,
+                    _("Remove it from the history"),
+                ),
+            )
 
     def get_urls(self):
         opts = self.model._meta

@@ -81,9 +81,7 @@ class MeetingFactory(factory.django.DjangoModelFactory):
 
     series = factory.SubFactory(MeetingSeriesFactory)
     # Weekly from 2017, always in the past (publishing refuses a meeting still to come).
-    date = factory.Sequence(
-        lambda n: datetime.date(2017, 1, 2) + datetime.timedelta(weeks=n % 400)
-    )
+    date = factory.Sequence(lambda n: datetime.date(2017, 1, 2) + datetime.timedelta(weeks=n % 400))
     start_time = datetime.time(13, 30)
     place = "Bryggan"
     status = Meeting.Status.HELD

@@ -336,3 +336,19 @@ def test_the_next_meeting_copies_nothing_from_an_unpublished_protocol(totte):
     body = meeting.agenda_items.get().body
     assert "Hemlig" not in body and "Totte" not in body
     assert body == "Inga öppna uppgifter och inga bordlagda punkter."
+
+
+def test_removing_a_number_offers_to_purge_it_from_the_history(staff_client):
+    meeting = ready()
+    item = meeting.agenda_items.get()
+    data = change_form_data(staff_client, meeting)
+    set_row(data, "agenda_items", item, body="Ring 811218-9876.")
+    staff_client.post(change_url(meeting), data)  # a draft: saved, with a warning
+
+    data = change_form_data(staff_client, meeting)
+    set_row(data, "agenda_items", item, body="Ring henne.")
+    response = staff_client.post(change_url(meeting), data, follow=True)
+
+    content = response.content.decode()
+    assert "Tidigare versioner i historiken innehåller fortfarande" in content
+    assert reverse("admin:meetings_meeting_history", args=[meeting.pk]) in content

@@ -106,3 +106,42 @@ def test_account_pages_meet_wcag_21_aa(make_page, public_site):
         problems += scan(public_site, member, label, path)
         assert member.url == public_site.url(path), f"{label}: not logged in, sent to {member.url}"
     assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n\n" + "\n\n".join(problems)
+
+
+def test_staff_publication_pages_meet_wcag_21_aa(make_page, public_site):
+    """The pages where staff check names and publish, and a protocol's history."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+    from django.urls import reverse
+
+    from meetings.models import Meeting
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="sekreterare-axe", is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["meetings", "people"])
+    )
+    client = Client()
+    client.force_login(staff)
+    page = make_page()
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": public_site.base_url,
+            }
+        ]
+    )
+    draft = Meeting.objects.exclude(protocol_state=Meeting.ProtocolState.PUBLISHED).first()
+    published = Meeting.objects.published().first()
+    problems = []
+    for label, path in {
+        "publish page": reverse("admin:meetings_meeting_publish", args=[draft.pk]),
+        "publish preview": reverse("admin:meetings_meeting_preview", args=[draft.pk]),
+        "names page": reverse("admin:meetings_meeting_names", args=[draft.pk]),
+        "names page, published": reverse("admin:meetings_meeting_names", args=[published.pk]),
+        "history": reverse("admin:meetings_meeting_history", args=[published.pk]),
+    }.items():
+        problems += scan(public_site, page, label, path)
+    assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n\n" + "\n\n".join(problems)

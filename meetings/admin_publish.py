@@ -109,7 +109,8 @@ def preview_view(request: HttpRequest, object_id: str) -> HttpResponse:
     """The public page of the protocol as a visitor would get it (inside the publish page)."""
     _require(request, "meetings.view_meeting")
     meeting = protocol_queryset(request.user).filter(pk=_meeting_or_404(object_id).pk).first()
-    return protocol_page(request, meeting, user=AnonymousUser())
+    request.user = AnonymousUser()  # the page's header and menus as a visitor has them
+    return protocol_page(request, meeting, user=request.user)
 
 
 @require_http_methods(["GET", "POST"])

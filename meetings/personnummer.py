@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from html import unescape
+from urllib.parse import unquote
 
 from .markdown import markdown_to_text
 
@@ -43,12 +44,16 @@ DASHES = (
 )
 # Every space (Unicode category Zs) reads as " ".
 SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
-# Invisible characters vanish.
-INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
-
-_FOLD = str.maketrans(
-    {**dict.fromkeys(DASHES, "-"), **dict.fromkeys(SPACES, " "), **dict.fromkeys(INVISIBLE)}
+# Characters a browser draws as nothing vanish: Unicode's default-ignorable code points
+# (soft hyphen, zero-width spaces and joiners, direction marks and isolates, invisible
+# operators, variation selectors, tags ...).
+IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+
+_FOLD = str.maketrans({**dict.fromkeys(DASHES, "-"), **dict.fromkeys(SPACES, " ")})
 _ANY_DIGIT = re.compile(r"\d")
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 _NOT_DIGIT = re.compile(r"[^0-9]+")
@@ -73,7 +78,7 @@ _AROUND_SEPARATOR = re.compile(rf"([0-9])(?:\s|{_MARKUP})*([-+])(?:\s|{_MARKUP})
 
 # For redaction: the same numbers, also with markup inside them and between the parts.
 _REDACTABLE = re.compile(
-    rf"(?<![0-9]){_date(_MARKUP + '*')}(?:[\s+-]|{_MARKUP}){{0,12}}"
+    rf"(?<![0-9]){_date(_MARKUP + '*')}(?:[\s+-]|%2[0BbDd]|{_MARKUP}){{0,12}}"
     rf"[0-9](?:{_MARKUP}*[0-9]){{3}}(?![0-9])"
 )
 
@@ -94,9 +99,16 @@ def _fold_digits(text: str) -> str:
     return _NON_ASCII_DIGIT.sub(lambda match: str(unicodedata.decimal(match.group())), text)
 
 
+def _fold_chars(text: str) -> str:
+    """Compatibility forms to their plain letters (NFKC: superscript and fullwidth
+    digits), invisible characters out, dashes to "-", spaces to " ", digits to 0-9."""
+    if not text.isascii():
+        text = IGNORABLE.sub("", unicodedata.normalize("NFKC", text)).translate(_FOLD)
+    return _fold_digits(text)
+
+
 def _fold(text: str) -> str:
-    """Dashes to "-", spaces to " ", invisible characters out, digits to 0-9."""
-    return _fold_digits(_unescape(text).translate(_FOLD))
+    return _fold_chars(_unescape(text))
 
 
 def _numbers(text: str) -> list[str]:
@@ -109,12 +121,16 @@ def find_personnummer(text: str) -> list[str]:
     Normalised to digits and a "-" ("19800101-1234", "800101-1234"),
     without repeats, in order of first appearance.
     """
-    if not text or len(_ANY_DIGIT.findall(text)) < MIN_DIGITS:
+    if not _may_hold_a_number(text):
         return []
     raw = _fold(text)
+    if len(_ANY_DIGIT.findall(raw)) < MIN_DIGITS:
+        return []
     plain = _fold(markdown_to_text(text))
     glued = _AROUND_SEPARATOR.sub(r"\1\2", plain)
-    found = dict.fromkeys(_numbers(raw) + _numbers(plain) + _numbers(glued))
+    # A link's address, as the browser shows it when the pointer rests on it (%2D is "-").
+    unquoted = _fold(unquote(raw)) if "%" in raw else ""
+    found = dict.fromkeys(_numbers(raw) + _numbers(plain) + _numbers(glued) + _numbers(unquoted))
 
     # Markup never holds digits, so every reading's number is a run in the raw text's digits.
     digits = _NOT_DIGIT.sub("", raw)
@@ -124,6 +140,13 @@ def find_personnummer(text: str) -> list[str]:
         return position if position >= 0 else len(digits)
 
     return sorted(found, key=first_seen)
+
+
+def _may_hold_a_number(text: str) -> bool:
+    """Cheap first look: plain ASCII text with few digits and no entity holds none."""
+    if not text:
+        return False
+    return not text.isascii() or "&" in text or len(_ANY_DIGIT.findall(text)) >= MIN_DIGITS
 
 
 def _decoded_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -154,7 +177,7 @@ def _decoded_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     folded: list[str] = []
     folded_spans: list[tuple[int, int]] = []
     for char, span in zip(chars, spans, strict=True):
-        for folded_char in _fold_digits(char.translate(_FOLD)):
+        for folded_char in _fold_chars(char):
             folded.append(folded_char)
             folded_spans.append(span)
     return "".join(folded), folded_spans
@@ -162,7 +185,7 @@ def _decoded_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 def redact_personnummer(text: str, replacement: str = "[personnummer borttaget]") -> str:
     """`text` with every personnummer replaced, its entities and markup included."""
-    if not text or len(_ANY_DIGIT.findall(text)) < MIN_DIGITS:
+    if not _may_hold_a_number(text):
         return text
     folded, spans = _decoded_with_spans(text)
     cuts: list[tuple[int, int]] = []

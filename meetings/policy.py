@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from people.models import Person, PublicationLevel, public_name_prefetch
 
 from .markdown import markdown_to_text, render_markdown
-from .personnummer import find_personnummer
+from .personnummer import find_personnummer, redact_personnummer
 
 # --- 1. What is public -------------------------------------------------------------
 
@@ -68,14 +68,18 @@ def initials_of(name: str) -> str:
 def public_label(
     level: str, name: str, role: str = "", organisation: str = "", *, default_role: str = ""
 ) -> str:
-    """The one rule that turns a name into what a visitor may see at a publication level."""
+    """The one rule that turns a name into what a visitor may see at a publication level.
+
+    A name, role or organisation is typed by staff outside any protocol's check, so a
+    personal identity number in one never reaches the page either.
+    """
     if level == PublicationLevel.FULL_NAME:
-        return name
+        return redact_personnummer(name)
     if level == PublicationLevel.INITIALS:
         return initials_of(name)
     role = role or default_role or str(_("Participant"))
     role = role[:1].upper() + role[1:]  # "HR-chef" stays "HR-chef"
-    return f"{role}, {organisation}" if organisation else role
+    return redact_personnummer(f"{role}, {organisation}" if organisation else role)
 
 
 def person_public_name(person: Person) -> str:

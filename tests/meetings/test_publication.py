@@ -352,3 +352,11 @@ def test_removing_a_number_offers_to_purge_it_from_the_history(staff_client):
     content = response.content.decode()
     assert "Tidigare versioner i historiken innehåller fortfarande" in content
     assert reverse("admin:meetings_meeting_history", args=[meeting.pk]) in content
+
+
+def test_a_number_typed_into_a_persons_name_or_role_never_reaches_a_page():
+    person = PersonFactory(name="Anna 811218-9876", publication_level=PublicationLevel.FULL_NAME)
+    AffiliationFactory(person=person, role="kontakt 19811218-9877")
+    assert policy.person_public_name(person) == "Anna [personnummer borttaget]"
+    person.publication_level = PublicationLevel.ROLE_AND_ORGANISATION
+    assert "9877" not in policy.person_public_name(person)

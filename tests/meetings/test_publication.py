@@ -360,3 +360,25 @@ def test_a_number_typed_into_a_persons_name_or_role_never_reaches_a_page():
     assert policy.person_public_name(person) == "Anna [personnummer borttaget]"
     person.publication_level = PublicationLevel.ROLE_AND_ORGANISATION
     assert "9877" not in policy.person_public_name(person)
+
+
+def test_moving_an_item_with_a_number_into_a_published_protocol_is_refused(staff_client):
+    published, draft = ready(), ready()
+    protocol_publish(meeting=published, by=None)
+    item = AgendaItemFactory(meeting=draft, order=5, title="Kontakt", body="Ring 811218-9877.")
+    url = reverse("admin:meetings_agendaitem_change", args=[item.pk])
+    data = {
+        "meeting": published.pk,
+        "order": 5,
+        "level": 1,
+        "kind": item.kind,
+        "title": item.title,
+        "body": item.body,
+    }
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "personnummer" in response.content.decode()
+    item.refresh_from_db()
+    assert item.meeting == draft

@@ -24,6 +24,7 @@ from tests.factories import (
     PersonFactory,
     UserFactory,
 )
+from tests.meetings.admin_forms import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -149,17 +150,6 @@ def admin_url(obj, view: str, *args) -> str:
 
 def version_url(obj, version) -> str:
     return admin_url(obj, "simple_history", version.history_id)
-
-
-def form_values(form) -> dict:
-    """What a browser would post for an unbound form as rendered."""
-    data = {}
-    for bound in form:
-        value = bound.value()
-        if value is None or value is False or value == []:
-            continue
-        data[bound.html_name] = "on" if value is True else value
-    return data
 
 
 def revert_data(obj, version) -> dict:

@@ -22,6 +22,7 @@ through this module.
 from __future__ import annotations
 
 import contextvars
+import html
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -253,6 +254,13 @@ def protocol_text_places(meeting) -> list[TextPlace]:
 ATTENDANCE_FIELDS = ("name_as_written", "affiliation_as_written")
 
 
+# A name is a whole word: no letter, digit or hyphen right before it, and after it at
+# most a genitive s ("Tottes"). Underscores and asterisks are Markdown, not letters.
+NAME_BEFORE = r"(?<![^\W_])(?<!-)"
+NAME_AFTER = r"(s?)(?![^\W_])(?!-)"
+_MARKUP_OR_ENTITY = re.compile(r"[&*_\\`<\[]")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason a protocol may not be (or stay) published.
@@ -287,7 +295,7 @@ class NameIndex:
                     self.people.setdefault(term, set()).add(pk)
         terms = sorted(self.people, key=len, reverse=True)  # "Bo Ek" before "Bo"
         self.pattern = (
-            re.compile(r"(?<![\w\-])(" + "|".join(map(re.escape, terms)) + r")(?![\w\-])")
+            re.compile(NAME_BEFORE + "(" + "|".join(map(re.escape, terms)) + ")" + NAME_AFTER)
             if terms
             else None
         )
@@ -297,11 +305,17 @@ class NameIndex:
         return cls(Person.objects.values_list("pk", "name", "aliases").order_by("pk"))
 
     def find(self, text: str) -> Iterator[tuple[str, set[int]]]:
-        """(name as written, candidate person ids) for each known name in the text."""
+        """(name as written, candidate person ids) for each known name in the text, as
+        typed and as a reader sees it (entities decoded, Markdown reduced to words:
+        ``To**tte**`` reads "Totte")."""
         if not text or self.pattern is None:
             return
-        for match in self.pattern.finditer(text):
-            yield match.group(1), self.people[match.group(1)]
+        readings = [text]
+        if _MARKUP_OR_ENTITY.search(text):
+            readings += [html.unescape(text), markdown_to_text(text)]
+        for reading in readings:
+            for match in self.pattern.finditer(reading):
+                yield match.group(1), self.people[match.group(1)]
 
 
 def name_hits(meeting, index: NameIndex) -> list[tuple[TextPlace, str, set[int]]]:
@@ -322,7 +336,7 @@ def name_hits(meeting, index: NameIndex) -> list[tuple[TextPlace, str, set[int]]
 
 def name_pattern(word: str) -> re.Pattern:
     """A name as a whole word, alone or with a genitive s ("Tottes")."""
-    return re.compile(r"(?<![\w\-])" + re.escape(word) + r"(s?)(?![\w\-])")
+    return re.compile(NAME_BEFORE + re.escape(word) + NAME_AFTER)
 
 
 def replace_name(text: str, word: str, person_id: int) -> str:

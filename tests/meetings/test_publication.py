@@ -382,3 +382,32 @@ def test_moving_an_item_with_a_number_into_a_published_protocol_is_refused(staff
     assert "personnummer" in response.content.decode()
     item.refresh_from_db()
     assert item.meeting == draft
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Tottes förslag antogs.",
+        "__Totte__ kom i tid.",
+        "_Totte_ kom i tid.",
+        "&#84;otte kom.",
+        "To**tte** kom.",
+        "Torbjörns förslag antogs.",
+    ],
+)
+def test_a_name_in_any_written_form_stops_publishing(body, totte):
+    meeting = ready()
+    AgendaItemFactory(meeting=meeting, order=2, body=body)
+
+    with pytest.raises(ValidationError) as error:
+        protocol_publish(meeting=meeting, by=None)
+
+    assert "nämner" in " ".join(error.value.messages)
+    meeting.refresh_from_db()
+    assert not meeting.is_published
+
+
+def test_a_name_inside_another_word_is_not_a_name(totte):
+    meeting = ready()
+    AgendaItemFactory(meeting=meeting, order=2, body="Tottenham och Ekonomi, Torbjörn-stigen.")
+    assert policy.problem_messages(policy.text_problems(meeting)) == []

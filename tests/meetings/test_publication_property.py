@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import os
 import re
 from dataclasses import dataclass
 
@@ -289,6 +290,20 @@ def words(term: str) -> re.Pattern:
     return re.compile(r"(?<![^\W_])" + parts + r"s?(?![^\W_])")
 
 
+def without_cut_names(text: str, shown: list[str]) -> str:
+    """``text`` without the part of an allowed full name that a snippet or summary cut
+    at its edge ("… togs upp av Sixten" of "Sixten Ek"): that word belongs to the
+    allowed name, whoever else shares it."""
+    for name in shown:
+        parts = name.split()
+        for cut in range(1, len(parts)):
+            head = r"\s+".join(map(re.escape, parts[:cut]))
+            tail = r"\s+".join(map(re.escape, parts[cut:]))
+            text = re.sub(r"(?<![^\W_])" + head + r"\s*…?\s*$", " ", text)
+            text = re.sub(r"^\s*…?\s*" + tail + r"(?![^\W_])", " ", text)
+    return text
+
+
 def leaks(surface: str, levels: dict[int, tuple[Person, str]]) -> list[str]:
     """The names in ``surface`` of people whose level does not allow them there."""
     shown = [person.name for person, level in levels.values() if level == FULL]
@@ -300,10 +315,12 @@ def leaks(surface: str, levels: dict[int, tuple[Person, str]]) -> list[str]:
     ]
     found = set()
     # The words a reader sees (inline tags joined: "<em>Bo</em>s", "<mark>Bo</mark>stad"),
-    # and the attributes (meta tags).
-    seen = TAG.sub(" ", INLINE_TAG.sub("", surface))
-    for text in (seen, " | ".join(ATTRIBUTE.findall(surface))):
-        text = html.unescape(text)
+    # each block's text on its own, and the attributes (meta tags).
+    blocks = TAG.split(INLINE_TAG.sub("", surface))
+    seen = " ".join(without_cut_names(html.unescape(block), shown) for block in blocks)
+    attributes = [html.unescape(value) for value in ATTRIBUTE.findall(surface)]
+    attributes = " | ".join(without_cut_names(value, shown) for value in attributes)
+    for text in (seen, attributes):
         for name in sorted(shown, key=len, reverse=True):
             text = words(name).sub(" ", text)  # a full-level person's name is allowed
         for person, term in hidden:
@@ -388,6 +405,9 @@ class TestNoSurfaceNamesAPersonAboveTheirLevel(HypothesisTestCase):
     @settings(
         max_examples=40,
         deadline=None,
+        # CI runs the same examples every time (a fresh clone has no example database),
+        # so a landing is never decided by chance; a developer's run explores anew.
+        derandomize=bool(os.environ.get("CI")),
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(scenario=scenarios)

@@ -26,11 +26,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from . import policy
 from .history import history_has_personnummer, history_purge_personnummer
 from .models import Meeting
-from .services import protocol_for_check
 
 
 def _meeting_of(obj):
-    return protocol_for_check(obj if isinstance(obj, Meeting) else obj.meeting)
+    return policy.protocol_for_check(obj.pk if isinstance(obj, Meeting) else obj.meeting_id)
 
 
 class ProtocolHistoryAdminMixin:

@@ -20,7 +20,6 @@ from people.models import Person
 from . import policy
 from .models import Meeting
 from .services import (
-    protocol_for_check,
     protocol_name_confirm,
     protocol_name_link,
     protocol_publish,
@@ -50,7 +49,7 @@ def change_url(meeting: Meeting) -> str:
 
 def warn_about_text(request: HttpRequest, meeting: Meeting) -> None:
     """After staff save a draft: what in its text would stop publishing, said at once."""
-    problems = policy.text_problems(protocol_for_check(meeting))
+    problems = policy.text_problems(policy.protocol_for_check(meeting.pk))
     if not problems:
         return
     for message in policy.problem_messages(problems)[:WARNINGS_SHOWN]:
@@ -92,7 +91,7 @@ def publish_view(request: HttpRequest, object_id: str) -> HttpResponse:
                 )
                 return HttpResponseRedirect(change_url(meeting))
         return HttpResponseRedirect(request.path)
-    problems = policy.publication_problems(protocol_for_check(meeting))
+    problems = policy.publication_problems(policy.protocol_for_check(meeting.pk))
     return render(
         request,
         "admin/meetings/meeting/publish.html",
@@ -122,7 +121,7 @@ def names_view(request: HttpRequest, object_id: str) -> HttpResponse:
         _require(request, "meetings.change_meeting")
         _names_post(request, meeting)
         return HttpResponseRedirect(request.path)
-    checked = protocol_for_check(meeting)
+    checked = policy.protocol_for_check(meeting.pk)
     index = policy.NameIndex.load()
     shown = set(meeting.shown_names.values_list("text", flat=True))
     hits: dict[str, dict] = {}

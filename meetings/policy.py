@@ -499,17 +499,19 @@ def _problem_keys(meeting_id: int, guard: _Guard) -> set[tuple] | None:
     the protocol is not published (then any problem at all refuses publication)."""
     from .models import Meeting
 
-    meeting = _load_for_check(meeting_id)
+    meeting = protocol_for_check(meeting_id)
     if meeting is None or meeting.protocol_state != Meeting.ProtocolState.PUBLISHED:
         return None
     return {p.key for p in publication_problems(meeting, index=guard.name_index())}
 
 
-def _load_for_check(meeting_id: int):
+def protocol_for_check(meeting_id: int):
+    """A meeting with everything the publish check reads (None if it is gone)."""
     from .models import Meeting
 
     return (
         Meeting.objects.filter(pk=meeting_id)
+        .select_related("series")
         .prefetch_related("attendances__organisations", "agenda_items", "decisions", "action_items")
         .first()
     )
@@ -593,7 +595,7 @@ def _refusals(guard: _Guard) -> list[Problem]:
 
     refused = []
     for meeting_id, before in guard.before.items():
-        meeting = _load_for_check(meeting_id)
+        meeting = protocol_for_check(meeting_id)
         if meeting is None or meeting.protocol_state != Meeting.ProtocolState.PUBLISHED:
             continue
         for problem in publication_problems(meeting, index=guard.name_index()):

@@ -20,16 +20,8 @@ from .models import ActionItem, AgendaItem, Attendance, Meeting, MeetingSeries, 
 
 def protocol_publication_problems(meeting: Meeting) -> list[str]:
     """Everything that stops a protocol from being published, in plain words."""
-    return policy.problem_messages(policy.publication_problems(protocol_for_check(meeting)))
-
-
-def protocol_for_check(meeting: Meeting) -> Meeting:
-    return (
-        Meeting.objects.prefetch_related(
-            "attendances__organisations", "agenda_items", "decisions", "action_items"
-        )
-        .select_related("series")
-        .get(pk=meeting.pk)
+    return policy.problem_messages(
+        policy.publication_problems(policy.protocol_for_check(meeting.pk))
     )
 
 
@@ -37,7 +29,7 @@ def protocol_for_check(meeting: Meeting) -> Meeting:
 def protocol_publish(*, meeting: Meeting, by) -> Meeting:
     """Publish a protocol, or raise ValidationError naming every problem."""
     Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
-    meeting = protocol_for_check(meeting)
+    meeting = policy.protocol_for_check(meeting.pk)
     if meeting.is_published:
         return meeting
     problems = policy.publication_problems(meeting)
@@ -195,7 +187,7 @@ def protocol_name_link(*, meeting: Meeting, word: str, person, by=None) -> int:
     free text has it. Returns how many texts changed."""
     changed = 0
     with policy.protocol_guard(touching=[meeting.pk]):
-        for place in policy.protocol_text_places(protocol_for_check(meeting)):
+        for place in policy.protocol_text_places(policy.protocol_for_check(meeting.pk)):
             if place.form_field in policy.ATTENDANCE_FIELDS:
                 continue
             value = getattr(place.obj, place.form_field)
@@ -213,7 +205,7 @@ def protocol_names_link_known(*, meeting: Meeting, by=None) -> int:
     Returns how many names were linked; names that fit several people are left to staff."""
     index = policy.NameIndex.load()
     linked = 0
-    for _place, word, candidates in policy.name_hits(protocol_for_check(meeting), index):
+    for _place, word, candidates in policy.name_hits(policy.protocol_for_check(meeting.pk), index):
         if len(candidates) == 1:
             person = Person.objects.get(pk=next(iter(candidates)))
             linked += bool(protocol_name_link(meeting=meeting, word=word, person=person, by=by))

@@ -36,7 +36,7 @@ from meetings import policy
 from meetings.models import ActionItem, AgendaItem, Decision, Meeting, SearchEntry
 from meetings.notifications import notify_protocol_followers
 from meetings.personnummer import find_personnummer
-from meetings.services import protocol_for_check, protocol_publish
+from meetings.services import protocol_publish
 from organisations.models import Organisation
 from people.models import Follow
 from projects.models import WorkingGroup
@@ -185,7 +185,7 @@ def publish(commit, protocol: Protocol, by) -> None:
 
 def stored(meeting: Meeting) -> dict:
     """Everything a refused change must leave as it was."""
-    checked = protocol_for_check(meeting)
+    checked = policy.protocol_for_check(meeting.pk)
     return {
         "state": checked.protocol_state,
         "texts": sorted(
@@ -202,7 +202,7 @@ def stored(meeting: Meeting) -> dict:
 def holds_a_number(meeting: Meeting) -> bool:
     """Whether the protocol's text holds a number (the import reads a no-break space as a
     space, so not always the very characters written)."""
-    return bool(policy.personnummer_problems(protocol_for_check(meeting)))
+    return bool(policy.personnummer_problems(policy.protocol_for_check(meeting.pk)))
 
 
 # --- Write paths to a published protocol -----------------------------------------------

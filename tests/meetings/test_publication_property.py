@@ -38,7 +38,6 @@ from meetings.models import ActionItem, AgendaItem, Decision, Meeting, SearchEnt
 from meetings.page_cache import CACHE_ALIAS
 from meetings.services import (
     meeting_create_next,
-    protocol_for_check,
     protocol_name_link,
     protocol_names_link_known,
     protocol_publish,
@@ -461,14 +460,16 @@ class TestNoSurfaceNamesAPersonAboveTheirLevel(HypothesisTestCase):
             self.commit(lambda: protocol_names_link_known(meeting=meeting))
         elif kind == "link":
             _kind, hit, candidate = operation
-            hits = policy.name_hits(protocol_for_check(meeting), policy.NameIndex.load())
+            hits = policy.name_hits(policy.protocol_for_check(meeting.pk), policy.NameIndex.load())
             if hits:
                 _place, word, candidates = hits[hit % len(hits)]
                 person = Person.objects.get(pk=sorted(candidates)[candidate % len(candidates)])
                 self.commit(protocol_name_link, meeting=meeting, word=word, person=person)
         elif kind == "link_all":  # staff answer every name on the names page
             for _round in range(20):
-                hits = policy.name_hits(protocol_for_check(meeting), policy.NameIndex.load())
+                hits = policy.name_hits(
+                    policy.protocol_for_check(meeting.pk), policy.NameIndex.load()
+                )
                 if not hits:
                     break
                 _place, word, candidates = hits[0]

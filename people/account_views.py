@@ -8,8 +8,6 @@ and only that logs in. The tokens (people/tokens.py) stop working once used.
 from __future__ import annotations
 
 import hashlib
-import logging
-import unicodedata
 
 from axes.helpers import get_client_ip_address
 from django import forms
@@ -17,24 +15,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from .emails import link_lifetime, send_login_link
+from .emails import link_lifetime, send_login_links, send_password_resets
+from .forms import AccountPasswordResetForm
 from .tokens import invitation_token, login_link_token
-
-logger = logging.getLogger(__name__)
 
 # A link logs in without a password, so say which backend vouches for the user
 # (django-axes' backend only guards password checks).
@@ -78,31 +75,7 @@ class LoginLinkForm(forms.Form):
     )
 
 
-class AccountPasswordResetForm(PasswordResetForm):
-    """Also people who were invited and never chose a password may choose one this way."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["email"].label = gettext_lazy("Email address")
-
-    def get_users(self, email):
-        return users_with_email(email)
-
-
 # --- Helpers ----------------------------------------------------------------------------
-
-
-def same_address(first: str, second: str) -> bool:
-    def normal(address: str) -> str:
-        return unicodedata.normalize("NFKC", address).casefold()
-
-    return normal(first) == normal(second)
-
-
-def users_with_email(email: str) -> list:
-    """Active accounts with this address, whether or not they have a password."""
-    candidates = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
-    return [user for user in candidates if same_address(email, user.email)]
 
 
 def user_from_uidb64(uidb64: str):
@@ -117,12 +90,13 @@ def user_from_uidb64(uidb64: str):
 def allow_link_request(request, email: str) -> bool:
     """Count one request for a link; False when this address or this email asked too often.
 
-    Uses Django's cache. The default cache lives in each server process; with several
-    processes set CACHES to a shared cache (database or Redis) for an exact limit.
+    Counts in Django's default cache: shared by every server when DJANGO_CACHE_URL
+    points at Redis, per process otherwise. The address is the one axes counts
+    (config.client_address: the visitor's, also behind the proxy).
     """
     digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
     keys = [f"people:link-requests:email:{digest}"]
-    ip_address = get_client_ip_address(request)  # the same address django-axes counts
+    ip_address = get_client_ip_address(request)
     if ip_address:
         keys.append(f"people:link-requests:ip:{ip_address}")
     allowed = True
@@ -258,11 +232,8 @@ class LoginLinkRequestView(FormView):
         email = form.cleaned_data["email"]
         if not allow_link_request(self.request, email):
             return too_many_requests(self.request)
-        for user in users_with_email(email):
-            try:
-                send_login_link(self.request, user)
-            except Exception:  # the answer must be the same whether or not mail went out
-                logger.exception("Could not send a login link to user %s", user.pk)
+        # The worker finds out whether the address is known (people.emails).
+        send_login_links.enqueue(email, get_language())
         return redirect("people:login_link_sent")
 
 
@@ -279,19 +250,15 @@ class LoginLinkSentView(TemplateView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = AccountPasswordResetForm
     template_name = "people/account/password_reset_form.html"
-    subject_template_name = "people/emails/password_reset_subject.txt"
-    email_template_name = "people/emails/password_reset.txt"
-    html_email_template_name = "people/emails/password_reset.html"
     success_url = reverse_lazy("people:password_reset_done")
 
-    @property
-    def extra_email_context(self):
-        return {"valid_for": link_lifetime()}
-
     def form_valid(self, form):
-        if not allow_link_request(self.request, form.cleaned_data["email"]):
+        email = form.cleaned_data["email"]
+        if not allow_link_request(self.request, email):
             return too_many_requests(self.request)
-        return super().form_valid(form)
+        # Not form.save(): that looks the address up and mails inside the request.
+        send_password_resets.enqueue(email, get_language())
+        return redirect(self.success_url)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

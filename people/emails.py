@@ -1,7 +1,10 @@
-"""The emails that let a person in: an invitation and a login link (plain text and HTML).
+"""The emails that let a person in: an invitation, a login link and a password reset.
 
-Password reset emails are sent by Django's PasswordResetView with the templates in
-people/templates/people/emails/password_reset*.
+Login links and password resets are asked for by visitors who are not logged in. Those
+mails go out through the task queue (``send_login_links``, ``send_password_resets``),
+never inside the request: the request does the same work whether or not the address
+belongs to an account, so neither its answer nor its timing tells which addresses are
+registered. The task looks the address up.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
+from django_tasks import task
 
+from .forms import AccountPasswordResetForm
+from .services import users_with_email
 from .tokens import invitation_token, login_link_token
 
 
@@ -28,15 +34,23 @@ def link_lifetime() -> str:
     return timeuntil(later, now, depth=1).replace("\xa0", " ")
 
 
-def one_time_link(request, view_name: str, user, token_generator) -> str:
-    path = reverse(
+def one_time_path(view_name: str, user, token_generator) -> str:
+    return reverse(
         view_name,
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": token_generator.make_token(user),
         },
     )
-    return request.build_absolute_uri(path)
+
+
+def one_time_link(request, view_name: str, user, token_generator) -> str:
+    return request.build_absolute_uri(one_time_path(view_name, user, token_generator))
+
+
+def site_url(path: str) -> str:
+    """A link that works from an email sent by the worker, which has no request."""
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def send_email(*, to: str, subject: str, template: str, context: dict) -> None:
@@ -72,15 +86,50 @@ def send_invitation(request, person, user) -> None:
         )
 
 
-def send_login_link(request, user) -> None:
-    """A one-time link that logs ``user`` in, in the language the person asked in."""
+def send_login_link(user) -> None:
+    """A one-time link that logs ``user`` in, in the active language."""
     send_email(
         to=user.email,
         subject=_("Your login link to Delaktig"),
         template="login_link",
         context={
             "name": name_of(user),
-            "link": one_time_link(request, "people:login_link_confirm", user, login_link_token),
+            "link": site_url(one_time_path("people:login_link_confirm", user, login_link_token)),
             "valid_for": link_lifetime(),
         },
     )
+
+
+@task()
+def send_login_links(email: str, language: str) -> int:
+    """Send a login link to each active account with ``email``, in the language the
+    visitor asked in. Returns how many went out (0 for an unknown address)."""
+    users = users_with_email(email)
+    with translation.override(language):
+        for user in users:
+            send_login_link(user)
+    return len(users)
+
+
+PASSWORD_RESET_EMAIL = {
+    "subject_template_name": "people/emails/password_reset_subject.txt",
+    "email_template_name": "people/emails/password_reset.txt",
+    "html_email_template_name": "people/emails/password_reset.html",
+}
+
+
+@task()
+def send_password_resets(email: str, language: str) -> int:
+    """Django's password-reset mail for each account with ``email``, sent by the worker."""
+    form = AccountPasswordResetForm({"email": email})
+    if not form.is_valid():
+        return 0
+    scheme, _separator, host = settings.SITE_URL.rstrip("/").partition("://")
+    with translation.override(language):
+        form.save(
+            domain_override=host,
+            use_https=scheme == "https",
+            extra_email_context={"valid_for": link_lifetime()},
+            **PASSWORD_RESET_EMAIL,
+        )
+    return len(form.get_users(email))

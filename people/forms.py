@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from meetings.policy import public_label
 
 from .models import Person, PublicationLevel
+from .services import users_with_email
 
 
 class MyDataForm(forms.ModelForm):
@@ -55,3 +57,14 @@ class MyDataForm(forms.ModelForm):
         """(radio button, example) for the template: each choice shows how the name will look."""
         examples = self.publication_examples()
         return [(radio, examples[radio.data["value"]]) for radio in self["publication_level"]]
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Also people who were invited and never chose a password may choose one this way."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Email address")
+
+    def get_users(self, email):
+        return users_with_email(email)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -107,3 +110,16 @@ def unsubscribe_user_get(*, uidb64: str, token: str):
     except (ValueError, signing.BadSignature):
         return None
     return get_user_model().objects.filter(pk=uid).first()
+
+
+def same_address(first: str, second: str) -> bool:
+    def normal(address: str) -> str:
+        return unicodedata.normalize("NFKC", address).casefold()
+
+    return normal(first) == normal(second)
+
+
+def users_with_email(email: str) -> list:
+    """Active accounts with this address, whether or not they have a password."""
+    candidates = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+    return [user for user in candidates if same_address(email, user.email)]

@@ -16,3 +16,5 @@ STORAGES = {
 # Tasks run at once in tests, so a test sees the email a published protocol sends.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True
+# Links in emails point at the test client's server: mail is sent by a task, without a request.
+SITE_URL = "http://testserver"

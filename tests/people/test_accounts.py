@@ -8,8 +8,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -293,6 +296,51 @@ def test_asking_for_a_link_answers_the_same_for_known_and_unknown_addresses(clie
     assert main_of(known) == main_of(unknown)
     assert [mail.to for mail in mailoutbox] == [["anna@example.org"]]
     assert mailoutbox[0].subject == _("Your login link to Delaktig")
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def sql_shapes(queries) -> list[str]:
+    """The statements without their values, which differ by email, time and task id."""
+    return [re.sub(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b", "?", query["sql"]) for query in queries]
+
+
+@pytest.mark.parametrize(
+    ("view_name", "subject"),
+    [
+        ("people:login_link", "Your login link to Delaktig"),
+        ("people:password_reset", "Choose a new password for Delaktig"),
+    ],
+)
+def test_a_link_request_does_the_same_work_for_known_and_unknown_addresses(
+    client, mailoutbox, settings, django_capture_on_commit_callbacks, view_name, subject
+):
+    """Nothing in the request depends on whether the address is known, so neither the
+    answer nor its timing can tell; the worker looks the address up and sends the mail."""
+    settings.TASKS = DATABASE_TASKS
+    UserFactory(username="anna", email="anna@example.org")
+    url = reverse(view_name)
+
+    answers, shapes = [], []
+    for email in ["anna@example.org", "nobody@example.org"]:
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            answers.append(client.post(url, {"email": email}))
+        shapes.append(sql_shapes(queries.captured_queries))
+
+    assert answers[0].status_code == answers[1].status_code == 302
+    assert answers[0].url == answers[1].url
+    assert shapes[0] == shapes[1]
+    assert not any("auth_user" in statement for statement in shapes[0])
+    assert mailoutbox == []  # nothing is sent inside the request
+
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+    assert [mail.to for mail in mailoutbox] == [["anna@example.org"]]
+    assert mailoutbox[0].subject == _(subject)
 
 
 def test_switched_off_accounts_get_no_login_link(client, mailoutbox):

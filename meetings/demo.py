@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from organisations.models import Organisation
-from people.models import Affiliation, Person, PublicationLevel
+from people.models import Affiliation, Follow, Person, PublicationLevel
 from projects.models import Membership, WorkingGroup
 
 from . import policy
@@ -56,6 +56,7 @@ from .services import (
 )
 
 STAFF_USERNAME = "personal"
+STAFF_EMAIL = "personal@example.org"
 DEMO_PASSWORD = "delaktig-demo"  # noqa: S105 (only ever set when DEBUG is on)
 ANCHOR_THEME = "Stadens utegym"
 CHANGE_REASON = "load_demo"
@@ -1528,6 +1529,15 @@ def demo_load(
     if upcoming is not None:
         _load_items(counter, upcoming, NEXT_LEDNINGSGRUPP_ITEMS, groups, first=2)
         meetings["lg5"] = upcoming
+
+    # The staff user follows the series whose approved protocol waits to be published,
+    # so that publishing it in `make run` really sends a follower email (to the console).
+    # Only now: the protocols the demo itself published are not news to anyone.
+    if not user.email:
+        user.email = STAFF_EMAIL
+        user.save(update_fields=["email"])
+    _follow, created = Follow.objects.get_or_create(user=user, series=series[UTVECKLINGSGRUPP])
+    counter.created += created
 
     demo_meetings = list(meetings.values())
     return DemoResult(

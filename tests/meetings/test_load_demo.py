@@ -23,7 +23,7 @@ from meetings.demo import (
 )
 from meetings.models import ActionItem, AgendaItem, Attendance, Decision, Meeting
 from meetings.policy import person_public_name
-from meetings.services import protocol_publication_problems
+from meetings.services import protocol_publication_problems, protocol_publish
 from organisations.models import Organisation
 from people.models import Affiliation, Person
 from projects.models import WorkingGroup
@@ -457,3 +457,21 @@ def test_a_person_who_changed_organisation_keeps_what_old_protocols_said(demo):
     assert old.end < new.start
     assert written[0] == "brukarmentor"
     assert written[-1] == "socialförvaltningen"
+
+
+def test_publishing_the_waiting_demo_protocol_emails_the_demo_follower(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    """In `make run` the staff user follows the series whose approved protocol waits to be
+    published, so publishing it shows a real follower email (local settings run tasks at once)."""
+    waiting = Meeting.objects.get(
+        series__slug=UTVECKLINGSGRUPP, protocol_state=Meeting.ProtocolState.APPROVED
+    )
+    staff = get_user_model().objects.get(username=STAFF_USERNAME)
+    assert mailoutbox == []  # the protocols the demo published itself are not news
+
+    with django_capture_on_commit_callbacks(execute=True):
+        protocol_publish(meeting=waiting, by=staff)
+
+    assert [mail.to for mail in mailoutbox] == [[staff.email]]
+    assert waiting.series.name in mailoutbox[0].subject + mailoutbox[0].body

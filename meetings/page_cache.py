@@ -10,19 +10,26 @@ only shared state is the number in the database, which every process reads.
 
 A page is cached only when the answer is the same for every visitor: an anonymous GET
 without session or messages, a 200 that sets no cookie and uses no CSRF token. The key
-also holds the language, the address (scheme, host, path, query) and today's date,
-because "upcoming" and "today" change at midnight without anything being saved.
+also holds the language, the address and today's date, because "upcoming" and "today"
+change at midnight without anything being saved.
+
+The address in the key is the scheme, host, path and only the query parameters the
+page reads (named where it is marked, ``cache_public_page(view, query=...)``), in a
+canonical order. The view is given exactly those parameters, so a parameter it was not
+given cannot change the page: ``?utm_source=x`` or a random ``?r=8f3a`` is a cache hit,
+not a fresh render that anyone could force at will.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -52,19 +59,35 @@ def content_changed() -> None:
         )
 
 
-def cache_public_page(view):
+def cache_public_page(view, *, query: Iterable[str] = ()):
     """Mark a view whose anonymous answers are the same for every visitor: the
-    middleware may keep them (see the module docstring)."""
+    middleware may keep them (see the module docstring). ``query`` names the query
+    parameters the page reads; any other is left out of both the key and the view."""
     view.public_page = True
+    view.public_page_query = tuple(sorted(set(query)))
     return view
 
 
-def _is_public_page(request: HttpRequest) -> bool:
+def _public_page_query(request: HttpRequest) -> tuple[str, ...] | None:
+    """The query parameters a marked page reads, or None for a page that is not marked."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return False
-    return getattr(match.func, "public_page", False)
+        return None
+    if not getattr(match.func, "public_page", False):
+        return None
+    return match.func.public_page_query
+
+
+def canonical_query(query: QueryDict, names: tuple[str, ...]) -> QueryDict:
+    """Only the parameters ``names`` (sorted), each with its values in their order."""
+    canonical = QueryDict(mutable=True)
+    for name in names:
+        values = query.getlist(name)
+        if values:
+            canonical.setlist(name, values)
+    canonical._mutable = False
+    return canonical
 
 
 class PublicPageCacheMiddleware:
@@ -79,8 +102,15 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not (_cacheable_request(request) and _is_public_page(request)):
+        if not _cacheable_request(request):
             return self.get_response(request)
+        names = _public_page_query(request)
+        if names is None:
+            return self.get_response(request)
+        # The view, and every link it writes from the request (og:url, the language
+        # form's "next"), sees only the canonical query: the page is the same for all.
+        request.GET = canonical_query(request.GET, names)
+        request.META["QUERY_STRING"] = request.GET.urlencode()
         cache = caches[CACHE_ALIAS]
         key = _key(request, current_version())
         cached = cache.get(key)
@@ -120,6 +150,6 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _key(request: HttpRequest, version: int) -> str:
-    address = request.build_absolute_uri()
+    address = request.build_absolute_uri()  # with the canonical query only
     digest = hashlib.sha256(address.encode()).hexdigest()
     return f"page:{version}:{timezone.localdate().isoformat()}:{get_language()}:{digest}"

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from . import calendar_views, views
 from .feeds import PublishedProtocolsFeed
+from .filters import MeetingArchiveFilter, SearchFilter
 from .page_cache import cache_public_page
 
 
@@ -19,8 +20,18 @@ register_converter(IsoDateConverter, "isodate")
 
 app_name = "meetings"
 urlpatterns = [
-    path("protokoll/", cache_public_page(views.MeetingArchiveView.as_view()), name="archive"),
-    path("sok/", cache_public_page(views.search_view), name="search"),
+    path(
+        "protokoll/",
+        cache_public_page(
+            views.MeetingArchiveView.as_view(), query=[*MeetingArchiveFilter.base_filters, "page"]
+        ),
+        name="archive",
+    ),
+    path(
+        "sok/",
+        cache_public_page(views.search_view, query=[*SearchFilter.base_filters, "page"]),
+        name="search",
+    ),
     path("protokoll/atom/", PublishedProtocolsFeed(), name="feed"),
     path(
         "protokoll/<slug:series>/<isodate:date>/",
@@ -30,7 +41,7 @@ urlpatterns = [
     path("moten/", cache_public_page(calendar_views.SeriesListView.as_view()), name="series_list"),
     path(
         "moten/<slug:slug>/",
-        cache_public_page(calendar_views.SeriesDetailView.as_view()),
+        cache_public_page(calendar_views.SeriesDetailView.as_view(), query=["page"]),
         name="series_detail",
     ),
     path("moten/<slug:slug>/kalender.ics", calendar_views.series_ics, name="series_ics"),

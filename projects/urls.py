@@ -9,7 +9,7 @@ urlpatterns = [
     path("arbetsgrupper/", cache_public_page(views.WorkingGroupListView.as_view()), name="list"),
     path(
         "arbetsgrupper/<slug:slug>/",
-        cache_public_page(views.WorkingGroupDetailView.as_view()),
+        cache_public_page(views.WorkingGroupDetailView.as_view(), query=["page"]),
         name="detail",
     ),
     # Members and staff only; everyone else gets 404.

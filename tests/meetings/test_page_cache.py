@@ -167,3 +167,67 @@ def test_a_hit_keeps_the_headers_and_other_pages_pay_nothing(client, protocol):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("health")).status_code == 200
     assert len(queries) == 0  # not a cached page: not even the version is read
+
+
+# --- The key: only the query parameters a page reads --------------------------------------
+
+
+def test_a_query_parameter_the_page_does_not_read_is_a_cache_hit(client, protocol):
+    url = protocol.get_absolute_url()
+    first = client.get(url)
+    random = client.get(url, {"r": "8f3a91", "utm_source": "nyhetsbrev"})
+
+    assert random["X-Page-Cache"] == "HIT"
+    assert random.content == first.content
+
+
+def test_parameters_in_another_order_share_one_cached_page(client, protocol):
+    archive = reverse("meetings:archive")
+    first = client.get(f"{archive}?year=2024&q=budget")
+    second = client.get(f"{archive}?q=budget&year=2024&extra=1")
+
+    assert first["X-Page-Cache"] == "MISS"
+    assert second["X-Page-Cache"] == "HIT"
+
+
+def test_the_parameters_a_page_reads_give_their_own_pages(client, protocol):
+    archive = reverse("meetings:archive")
+    found = client.get(archive, {"q": "Budget"})
+
+    other_words = client.get(archive, {"q": "cykelbana"})
+
+    assert other_words["X-Page-Cache"] == "MISS"
+    assert protocol.get_absolute_url() in found.content.decode()
+    assert protocol.get_absolute_url() not in other_words.content.decode()
+
+
+def test_the_cached_page_carries_no_trace_of_the_first_visitors_query(client, protocol):
+    """Links the page writes from its own address (og:url, the language form) are made
+    from the canonical query, or one visitor's query would be served to everyone."""
+    url = protocol.get_absolute_url()
+    first = client.get(url, {"planted": "<b>text-from-a-visitor</b>"})
+
+    assert "planted" not in first.content.decode()
+    assert "text-from-a-visitor" not in first.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("home", {}),
+        ("meetings:archive", {"page": "1"}),
+        ("meetings:search", {"q": "budget"}),
+        ("meetings:series_list", {}),
+        ("meetings:calendar", {}),
+        ("projects:list", {}),
+        ("organisations:list", {}),
+    ],
+)
+def test_every_cached_page_ignores_what_it_does_not_read(client, protocol, name, query):
+    url = reverse(name)
+    first = client.get(url, query)
+    second = client.get(url, {**query, "zz": "1", "utm_campaign": "x"})
+
+    assert first["X-Page-Cache"] == "MISS"
+    assert second["X-Page-Cache"] == "HIT"
+    assert second.content == first.content

@@ -113,6 +113,8 @@ def resolve() -> dict[str, Any]:
         pk, n_items = median_item(items)
         meeting = Meeting.objects.select_related("series").get(pk=pk)
         endpoints["protocol"] = meeting.get_absolute_url()
+        # The same page; wrk adds a random query string to each request (bench.results).
+        endpoints["protocol_random_query"] = endpoints["protocol"]
         details["protocol"] = {
             "agenda_items": n_items,
             "agenda_items_max": max(n for _pk, n in items),

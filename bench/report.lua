@@ -3,6 +3,27 @@
 -- printed in milliseconds. wrk counts a response as a status error when its status
 -- is 400 or more; bench.run checks every URL answers 200 before the load starts.
 
+-- With the argument "random-query" (after `--` on wrk's command line) every request
+-- gets a fresh random query string, as an attacker who wants uncached renders would send.
+local random_query = false
+
+init = function(args)
+  random_query = args[1] == "random-query"
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+
+request = function()
+  if not random_query then
+    return wrk.request()
+  end
+  local separator = "?"
+  if string.find(wrk.path, "?", 1, true) then
+    separator = "&"
+  end
+  local path = wrk.path .. separator .. "r=" .. math.random(1, 2000000000)
+  return wrk.format(nil, path)
+end
+
 local function ms(us)
   return us / 1000.0
 end

@@ -23,6 +23,7 @@ FULL_ENDPOINTS = (
     "archive_filtered",
     "archive_last_page",
     "protocol",
+    "protocol_random_query",
     "working_group",
     "search_common",
     "search_rare",
@@ -38,6 +39,11 @@ RATIO_MIN = {"on": 0.5, "off": 0.15}
 PAGE_P95_MS = 100.0
 SEARCH_COMMON_P95_MS = 150.0
 SCALE_MAX = 1.5
+# Endpoints that wrk asks with a fresh random query string on every request (the
+# "random-query" mode of bench/report.lua), and the endpoint each is compared with:
+# a parameter the page does not read must cost no more than a cache hit.
+RANDOM_QUERY_ENDPOINTS = {"protocol_random_query": "protocol"}
+RANDOM_QUERY_MIN_SHARE = 0.9  # of the plain page's rps, cache on: within noise
 SCALE_ENDPOINTS = ("protocol", "archive", "archive_last_page")
 
 
@@ -83,7 +89,14 @@ def parse_wrk_output(stdout: str) -> dict[str, Any]:
 
 
 def wrk_command(
-    wrk: str, url: str, *, seconds: float, connections: int, threads: int, script: str | None
+    wrk: str,
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    script: str | None,
+    script_args: Sequence[str] = (),
 ) -> list[str]:
     threads = max(1, min(threads, connections))  # wrk wants at least one connection a thread
     command = [
@@ -96,14 +109,16 @@ def wrk_command(
     ]
     if script:
         command += ["-s", script]
-    return [*command, url]
+    command.append(url)
+    if script_args:
+        command += ["--", *script_args]  # wrk hands these to the script's init()
+    return command
 
 
 def _seconds(seconds: float) -> str:
-    # wrk reads whole seconds ("1s"), or milliseconds for shorter runs ("500ms").
-    if seconds >= 1 and float(seconds).is_integer():
-        return f"{int(seconds)}s"
-    return f"{max(1, round(seconds * 1000))}ms"
+    # Debian's wrk reads whole seconds only ("500ms" makes it print its usage and exit),
+    # so a shorter or fractional duration is rounded up.
+    return f"{max(1, math.ceil(seconds))}s"
 
 
 # --- choosing the URLs -----------------------------------------------------------------
@@ -291,6 +306,22 @@ def evaluate_targets(runs: Sequence[Mapping[str, Any]]) -> list[Target]:
                 _unmeasured(result),
             )
         )
+
+    if full_on is not None:
+        for name, plain in RANDOM_QUERY_ENDPOINTS.items():
+            if name not in full_on["results"] or plain not in full_on["results"]:
+                continue
+            random_rps, plain_rps = rps(full_on["results"][name]), rps(full_on["results"][plain])
+            share = random_rps / plain_rps if random_rps and plain_rps else None
+            targets.append(
+                _check(
+                    f"rps {name} / {plain} (cache on)",
+                    None if share is None else round(share, 3),
+                    None if share is None else share >= RANDOM_QUERY_MIN_SHARE,
+                    f">= {RANDOM_QUERY_MIN_SHARE:g}",
+                    _unmeasured(full_on["results"][name]),
+                )
+            )
 
     for run in (full_on, full_off):
         if run is None:

@@ -549,7 +549,12 @@ def wrk_binary() -> str:
 
 
 def measure(
-    port: int, path: str, options: argparse.Namespace, *, duration: float | None = None
+    port: int,
+    path: str,
+    options: argparse.Namespace,
+    *,
+    duration: float | None = None,
+    random_query: bool = False,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"url": path}
     try:
@@ -574,7 +579,14 @@ def measure(
                 check=False,
             )
         completed = subprocess.run(  # noqa: S603 - fixed command
-            R.wrk_command(wrk, url, seconds=seconds, script=str(LUA_SCRIPT), **common),
+            R.wrk_command(
+                wrk,
+                url,
+                seconds=seconds,
+                script=str(LUA_SCRIPT),
+                script_args=["random-query"] if random_query else [],
+                **common,
+            ),
             capture_output=True,
             text=True,
             timeout=seconds + 60,
@@ -652,7 +664,8 @@ def run_load(
         run["load_average_at_start"] = list(os.getloadavg())
         reset_statements(cluster, database)
         for name, path in endpoints.items():
-            result = measure(server.port, path, options)
+            random_query = name in R.RANDOM_QUERY_ENDPOINTS
+            result = measure(server.port, path, options, random_query=random_query)
             run["results"][name] = result
             log(f"[{label}] {name:<18} {describe(result)}")
         run["top_statements"] = top_statements(cluster, database)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import re
+import shutil
+import subprocess
+import threading
 
 import pytest
 
@@ -102,7 +107,7 @@ def test_the_lua_script_prints_every_field_the_parser_needs() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "expected"), [(10, "-d10s"), (1, "-d1s"), (0.5, "-d500ms"), (2.5, "-d2500ms")]
+    ("seconds", "expected"), [(10, "-d10s"), (1, "-d1s"), (0.5, "-d1s"), (2.5, "-d3s")]
 )
 def test_wrk_command_durations(seconds: float, expected: str) -> None:
     command = R.wrk_command(
@@ -119,6 +124,79 @@ def test_wrk_command_durations(seconds: float, expected: str) -> None:
         "r.lua",
         "http://127.0.0.1:1/",
     ]
+
+
+def test_wrk_command_hands_script_arguments_to_the_script() -> None:
+    command = R.wrk_command(
+        "wrk",
+        "http://127.0.0.1:1/p/",
+        seconds=1,
+        connections=16,
+        threads=2,
+        script="r.lua",
+        script_args=["random-query"],
+    )
+    assert command[-4:] == ["r.lua", "http://127.0.0.1:1/p/", "--", "random-query"]
+
+
+@pytest.mark.parametrize(("script_args", "random"), [([], False), (["random-query"], True)])
+def test_the_wrk_script_adds_a_random_query_string_only_when_asked(script_args, random) -> None:
+    """Real wrk against a small server that records the paths it is asked for."""
+    from bench.run import LUA_SCRIPT
+
+    wrk = shutil.which("wrk")
+    assert wrk, "wrk is missing: .ci/run installs it with apt-get"
+    paths: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            paths.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/protokoll/x/?page=1"
+        command = R.wrk_command(
+            wrk,
+            url,
+            seconds=1,
+            connections=2,
+            threads=1,
+            script=str(LUA_SCRIPT),
+            script_args=script_args,
+        )
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=30)  # noqa: S603
+    finally:
+        server.shutdown()
+    assert completed.returncode == 0, completed.stderr
+    assert R.parse_wrk_output(completed.stdout)["requests"] > 10
+    assert all(path.startswith("/protokoll/x/?page=1") for path in paths)
+    if random:
+        assert all(re.fullmatch(r"/protokoll/x/\?page=1&r=\d+", path) for path in paths)
+        assert len(set(paths)) > len(paths) * 0.9
+    else:
+        assert set(paths) == {"/protokoll/x/?page=1"}
+
+
+def test_a_random_query_string_must_cost_no_more_than_a_cache_hit() -> None:
+    within_noise = by_name(R.evaluate_targets(full_runs(protocol_random_query_on=ok(560, p95=60))))
+    uncached = by_name(R.evaluate_targets(full_runs(protocol_random_query_on=ok(77, p95=300))))
+
+    name = "rps protocol_random_query / protocol (cache on)"
+    assert within_noise[name].status == "PASS"  # 560 / 600 = 0.93
+    assert within_noise[name].limit == ">= 0.9"
+    assert uncached[name].status == "FAIL"
+    assert uncached[name].value == pytest.approx(77 / 600, abs=0.001)
 
 
 def test_wrk_command_never_has_more_threads_than_connections() -> None:

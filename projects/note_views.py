@@ -8,8 +8,6 @@ from a public URL.
 from __future__ import annotations
 
 import uuid
-import zipfile
-from pathlib import PurePath
 
 from django import forms
 from django.contrib import messages
@@ -17,27 +15,16 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from .models import GroupNote, WorkingGroup
+from .uploads import DOCUMENT_TYPES, MAX_UPLOAD_SIZE, check_document, document_extension
 
-MAX_DOCUMENT_SIZE = 10 * 1024 * 1024  # 10 MB
-
-# Extension -> content type. The extension only says what the content must be;
-# the content itself is checked too (see ``document_matches_type``).
-DOCUMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".txt": "text/plain; charset=utf-8",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-}
+# The size, kind and content checks (zip bombs included) live in projects/uploads.py.
+MAX_DOCUMENT_SIZE = MAX_UPLOAD_SIZE
 
 NOTES_PER_PAGE = 20
 
@@ -57,65 +44,6 @@ def group_for_member_or_404(user, slug: str) -> WorkingGroup:
 
 
 # --- Uploads -----------------------------------------------------------------------
-
-
-def _starts_with(upload, prefix: bytes) -> bool:
-    upload.seek(0)
-    head = upload.read(len(prefix))
-    upload.seek(0)
-    return head == prefix
-
-
-def _zip_names(upload) -> set[str]:
-    upload.seek(0)
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            mimetype = (
-                archive.read("mimetype").decode("ascii", "replace").strip()
-                if "mimetype" in names
-                else ""
-            )
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return set()
-    finally:
-        upload.seek(0)
-    return names | {f"mimetype:{mimetype}"}
-
-
-def _is_plain_text(upload) -> bool:
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def document_matches_type(upload, extension: str) -> bool:
-    """Whether the content is what the extension says: a renamed program is refused."""
-    if extension == ".pdf":
-        return _starts_with(upload, b"%PDF-")
-    if extension in {".jpg", ".jpeg"}:
-        return _starts_with(upload, b"\xff\xd8\xff")
-    if extension == ".png":
-        return _starts_with(upload, b"\x89PNG\r\n\x1a\n")
-    if extension == ".docx":
-        return "word/document.xml" in _zip_names(upload)
-    if extension == ".odt":
-        return f"mimetype:{DOCUMENT_TYPES['.odt']}" in _zip_names(upload)
-    if extension == ".txt":
-        return _is_plain_text(upload)
-    return False
-
-
-def document_extension(name: str) -> str:
-    suffix = PurePath(name or "").suffix.lower()
-    return ".jpg" if suffix == ".jpeg" else suffix
 
 
 class PrivateFileInput(forms.ClearableFileInput):
@@ -148,30 +76,7 @@ class GroupNoteForm(forms.ModelForm):
         # Nothing new uploaded: keep (or clear) what is there.
         if not upload or not hasattr(upload, "content_type"):
             return upload
-        if upload.size > MAX_DOCUMENT_SIZE:
-            raise forms.ValidationError(
-                _("The file is too big (%(size)s). It can be at most %(max)s.")
-                % {
-                    "size": filesizeformat(upload.size),
-                    "max": filesizeformat(MAX_DOCUMENT_SIZE),
-                },
-                code="too_big",
-            )
-        extension = document_extension(upload.name)
-        if extension not in DOCUMENT_TYPES:
-            raise forms.ValidationError(
-                _(
-                    "This kind of file cannot be added. Choose a PDF, docx, odt, txt, JPG or PNG file."
-                ),
-                code="wrong_type",
-            )
-        if not document_matches_type(upload, extension):
-            raise forms.ValidationError(
-                _(
-                    "The file is not what its name says. Choose a PDF, docx, odt, txt, JPG or PNG file."
-                ),
-                code="wrong_content",
-            )
+        extension = check_document(upload, allowed=DOCUMENT_TYPES, max_size=MAX_DOCUMENT_SIZE)
         # The name someone typed is never used on the server.
         upload.name = f"{uuid.uuid4().hex}{extension}"
         return upload

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from organisations.models import Organisation
 from people.models import Person
+from projects.uploads import check_upload_size, read_upload
 
 from ..admin_publish import warn_about_text
 from ..models import AgendaItem, Attendance, Meeting, MeetingSeries
@@ -66,15 +67,21 @@ class ProtocolImportForm(forms.Form):
         help_text=gettext_lazy("Leave empty to use the date in the title."),
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            # The same size check as every upload. The content check is decode_protocol's
+            # below: a protocol may also be Windows-1252 or UTF-16 text.
+            check_upload_size(upload, max_size=MAX_FILE_SIZE)
+        return upload
+
     def clean(self) -> dict:
         data = super().clean()
+        if self.has_error("file"):
+            return data
         upload = data.get("file")
         if upload:
-            if upload.size > MAX_FILE_SIZE:
-                raise forms.ValidationError(
-                    _("The file is larger than 1 MB: is it really a protocol?")
-                )
-            raw, name = upload.read(), upload.name
+            raw, name = read_upload(upload, max_size=MAX_FILE_SIZE), upload.name
         elif data.get("text", "").strip():
             raw, name = data["text"].encode("utf-8"), data.get("file_name") or _("pasted text")
         else:

@@ -4,6 +4,8 @@ services; the admin's meeting page links to them."""
 
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,7 +33,7 @@ WARNINGS_SHOWN = 5
 
 def _meeting_or_404(object_id: str) -> Meeting:
     meeting = None
-    if str(object_id).isdigit():
+    if str(object_id).isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         meeting = Meeting.objects.select_related("series").filter(pk=object_id).first()
     if meeting is None:
         raise Http404
@@ -103,7 +105,9 @@ def publish_view(request: HttpRequest, object_id: str) -> HttpResponse:
     )
 
 
+# Framed by the publish page: both X-Frame-Options and CSP's frame-ancestors say so.
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})
 def preview_view(request: HttpRequest, object_id: str) -> HttpResponse:
     """The public page of the protocol as a visitor would get it (inside the publish page)."""
     _require(request, "meetings.view_meeting")

@@ -91,9 +91,10 @@ class AttendanceForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
             "is_guest",
             "organisations",
         ]
-        # Narrow inputs, so that a whole attendance row fits on one line.
+        # Narrow inputs, so that a whole attendance row fits on one line (the order
+        # number's width is in static/css/admin.css: the CSP allows no style attribute).
         widgets = {
-            "order": forms.NumberInput(attrs={"style": "width: 3.5em"}),
+            "order": forms.NumberInput(attrs={"class": "attendance-order"}),
             "name_as_written": forms.TextInput(attrs={"size": 18}),
             "affiliation_as_written": forms.TextInput(attrs={"size": 18}),
         }
@@ -117,7 +118,8 @@ class AgendaItemForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
             "working_groups",
             "picked_up_by",
         ]
-        widgets = {"order": forms.NumberInput(attrs={"style": "width: 5em"})}
+        # Narrow (static/css/admin.css): a class, as the CSP allows no style attribute.
+        widgets = {"order": forms.NumberInput(attrs={"class": "item-order"})}
 
 
 class AgendaItemFormSet(AgendaItemNumbersMixin, PreloadingInlineFormSet):

@@ -10,6 +10,10 @@ so every test that uses it runs with ``transactional_db``: the data a test write
 is committed, the server sees it, and the database is flushed after the test. The
 demo data is therefore loaded per test function, which is why each test checks
 all the pages in one go instead of one test per page.
+
+Every page of every browser test runs under the site's Content-Security-Policy and
+Permissions-Policy, and is watched: a violation of either, on any page a test opened,
+fails that test when it ends (``policy_problems``).
 """
 
 from __future__ import annotations
@@ -107,9 +111,55 @@ def browser() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Reports each `securitypolicyviolation` event, in every page and frame, to the test
+# (through a binding, so that a report outlives the page's next navigation).
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportPolicyViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "(inline)"} ` +
+    `at ${event.sourceFile || event.documentURI}:${event.lineNumber} ${event.sample}`.trim()
+  );
+}, true);
+"""
+
+# Chromium's console messages about the two policies: the same violations (also when
+# JavaScript is off, where CSP_WATCH cannot run) and a policy header it cannot parse.
+POLICY_CONSOLE_WORDS = (
+    "Content Security Policy",
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "Permissions policy",
+)
+
+
 @pytest.fixture
-def make_page(browser) -> Iterator[Callable[..., object]]:
-    """A factory of pages, each in its own fresh context (no cookies, no cache)."""
+def policy_problems() -> list[str]:
+    """Every CSP or Permissions-Policy violation seen in this test's pages; must stay empty."""
+    return []
+
+
+def _watch_policies(context, problems: list[str]) -> None:
+    context.expose_binding(
+        "__reportPolicyViolation",
+        lambda source, text: problems.append(f"{source['frame'].url}: {text}"),
+    )
+    context.add_init_script(CSP_WATCH)
+
+    def console(message) -> None:
+        if any(word in message.text for word in POLICY_CONSOLE_WORDS):
+            problems.append(
+                f"{message.page.url if message.page else '?'}: console {message.type}: {message.text}"
+            )
+
+    context.on("console", console)
+
+
+@pytest.fixture
+def make_page(browser, policy_problems) -> Iterator[Callable[..., object]]:
+    """A factory of pages, each in its own fresh context (no cookies, no cache).
+
+    When the test ends, any policy violation on these pages fails it.
+    """
     contexts = []
 
     def make(*, phone: bool = False, javascript: bool = True):
@@ -124,12 +174,22 @@ def make_page(browser) -> Iterator[Callable[..., object]]:
             options.update(is_mobile=True, has_touch=True)
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
+        _watch_policies(context, policy_problems)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
+        for page in context.pages:
+            # Reports still on their way from the browser arrive while Playwright waits.
+            page.wait_for_timeout(50)
         context.close()
+    if policy_problems:
+        pytest.fail(
+            "Content-Security-Policy or Permissions-Policy violations:\n"
+            + "\n".join(dict.fromkeys(policy_problems)),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 
 # The application only needs to read /app, so the code stays owned by root.
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent delaktig
+# Uploaded documents (a volume shared by every web replica): the app must write here.
+RUN mkdir -p /app/media && chown delaktig /app/media
 USER delaktig
 
 ENV DJANGO_SETTINGS_MODULE=config.settings.production

@@ -15,7 +15,7 @@ PRODUCTION_ENV := \
 	DJANGO_SITE_URL=https://example.org \
 	DATABASE_URL=sqlite:///tmp/x.sqlite3
 
-.PHONY: run test lint format messages vendor clean install bench
+.PHONY: run test lint format messages vendor clean install bench cluster
 
 run: install
 	$(MANAGE) migrate
@@ -28,7 +28,7 @@ run: install
 test: install lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	env $(PRODUCTION_ENV) $(MANAGE) check --deploy --fail-level WARNING
-	env -u DATABASE_URL -u DELAKTIG_TEST_DATABASE $(PYTHON) -m pytest
+	env -u DATABASE_URL -u DELAKTIG_TEST_DATABASE $(PYTHON) -m pytest -m "not cluster"
 	env -u DATABASE_URL DELAKTIG_TEST_DATABASE=postgres $(PYTHON) -m pytest
 
 # Load benchmark of the production setup (PostgreSQL, gunicorn, wrk) on this machine;
@@ -36,6 +36,13 @@ test: install lint
 # (see bench/README.md). About 12 minutes the first time (it generates the data), 7 after.
 bench: install
 	$(PYTHON) -m bench.run $(BENCH_ARGS)
+
+# The production setup on this machine: PostgreSQL, Redis, two gunicorn app servers,
+# the task worker and nginx in front, on 127.0.0.1 (see cluster/local.py). As root it
+# installs redis-server and nginx-light when missing. Ctrl-C stops everything.
+# Options: make cluster CLUSTER_ARGS="--port 8080 --task-workers 2" (python -m cluster --help).
+cluster: install
+	$(PYTHON) -m cluster $(CLUSTER_ARGS)
 
 lint: install
 	$(RUFF) check .
@@ -58,7 +65,7 @@ vendor:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* node_modules/bootstrap/LICENSE static/vendor/bootstrap/
 
 clean:
-	rm -rf staticfiles .pytest_cache .ruff_cache *.egg-info build
+	rm -rf staticfiles .pytest_cache .ruff_cache *.egg-info build .cluster
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 install: $(STAMP)

@@ -5,6 +5,14 @@ import pytest
 from tests.factories import UserFactory
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cluster: starts the local production-like cluster (cluster/, tests/cluster); "
+        "`make test` runs these in one of its two database passes only",
+    )
+
+
 @pytest.fixture
 def staff_user(db):
     """A secretary who records minutes: staff with every permission of the project's apps."""

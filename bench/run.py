@@ -12,10 +12,12 @@
    in-process, cold and warm, with the page cache on and off.
 5. gunicorn (GUNICORN below) on 127.0.0.1, the page cache on, then off; for each
    endpoint a warm-up and a measured wrk run (bench/report.lua prints wrk's JSON).
+   With ``--through-cluster``, instead of that gunicorn, cluster/local.py on the same
+   database for each run: nginx in front of two app servers sharing Redis.
 6. A table and the targets on stdout, everything in JSON at ``--output``.
 
-Every process it starts (PostgreSQL, gunicorn, wrk, manage.py) is stopped at the end,
-also on errors and Ctrl-C; every wait is bounded. Only 127.0.0.1 is ever contacted.
+Every process it starts (PostgreSQL, gunicorn, the cluster, wrk, manage.py) is stopped at
+the end, also on errors and Ctrl-C; every wait is bounded. Only 127.0.0.1 is ever contacted.
 Exit status: 0 when the run completed (failing targets are reported, not an error),
 1 when the harness itself failed, 130 when interrupted.
 """
@@ -44,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import results as R
+from cluster.local import Cluster as LocalCluster
+from cluster.local import ClusterError, missing_packages
 from tests import postgres_harness as pg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -102,6 +106,12 @@ CALIBRATION_CANDIDATES = (
     {"worker_class": "gthread", "workers": 2, "threads": 4},
     {"worker_class": "gthread", "workers": 3, "threads": 4},
 )
+
+# --through-cluster: the topology of docker-compose.yml (nginx in front of two app servers
+# that share Redis), started by cluster/local.py. GUNICORN's workers are split between the
+# servers, so the app has as many processes as in a direct run: what differs is the proxy,
+# the shared cache and the access logs that nginx and the app servers write.
+CLUSTER_APP_SERVERS = 2
 
 HEALTH_TIMEOUT = 60  # seconds for gunicorn to answer /health/
 STEP_TIMEOUT = 3600  # seconds for one manage.py step (generate at scale 1.0 takes minutes)
@@ -527,15 +537,89 @@ def gunicorn_running(
         server.stop()
 
 
-def http_get(port: int, path: str, timeout: float = 30) -> tuple[int, int]:
-    """(status, body length) of one GET, without following redirects."""
+# Who answered (gunicorn or nginx) and whether the page cache had the page.
+SHOWN_HEADERS = ("Server", "X-Page-Cache")
+
+
+def http_get(port: int, path: str, timeout: float = 30) -> tuple[int, int, dict[str, str]]:
+    """(status, body length, SHOWN_HEADERS present) of one GET, without following redirects."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
-        return response.status, len(response.read())
+        size = len(response.read())
+        headers = {
+            name: response.headers[name] for name in SHOWN_HEADERS if name in response.headers
+        }
+        return response.status, size, headers
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def local_cluster_running(
+    database_url: str, cache: bool, config: dict[str, Any], workdir: Path
+) -> Iterator[LocalCluster]:
+    """cluster/local.py on a benchmark database: Redis, the app servers and nginx; no
+    PostgreSQL of its own and no task workers (nothing measured sends mail)."""
+    site = LocalCluster(
+        workdir,
+        app_servers=CLUSTER_APP_SERVERS,
+        web_workers=max(1, config["workers"] // CLUSTER_APP_SERVERS),
+        task_workers=0,
+        demo=False,
+        database_url=database_url,
+        extra_env={"DELAKTIG_PAGE_CACHE": "true" if cache else "false"},
+        log=lambda message: log(f"cluster: {message}"),
+    )
+    try:
+        site.start()  # on failure it stops what it started
+    except ClusterError as error:
+        raise HarnessError(
+            f"the cluster did not start (logs in {site.logdir}):\n{error}"
+        ) from error
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+def logged_requests(site: LocalCluster) -> dict[str, int]:
+    """Lines in the access log of nginx and of each app server: the requests that really
+    went through nginx, and how nginx shared them out."""
+    counts = {}
+    for process in site.processes:
+        path = site.logdir / f"{process.name}-access.log"
+        if path.exists():
+            with path.open("rb") as lines:
+                counts[process.name] = sum(1 for _line in lines)
+    return counts
+
+
+def topology(options: argparse.Namespace, config: dict[str, Any]) -> dict[str, Any]:
+    """What served the load, so that runs through the cluster are not taken for direct ones."""
+    if not options.through_cluster:
+        return {
+            "through_cluster": False,
+            "summary": (
+                f"one gunicorn ({config['workers']} {config['worker_class']} workers), no "
+                "proxy; page cache in each worker's memory"
+            ),
+        }
+    workers = max(1, config["workers"] // CLUSTER_APP_SERVERS)
+    return {
+        "through_cluster": True,
+        "proxy": "nginx",
+        "app_servers": CLUSTER_APP_SERVERS,
+        "workers_per_app_server": workers,
+        "worker_class": "sync",
+        "cache": "redis",
+        "access_logs": "nginx and each app server",
+        "summary": (
+            f"the cluster: nginx → {CLUSTER_APP_SERVERS} app servers (gunicorn, {workers} "
+            "sync worker(s) each); page cache in one shared Redis"
+        ),
+    }
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -558,11 +642,11 @@ def measure(
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"url": path}
     try:
-        status, size = http_get(port, path)
+        status, size, headers = http_get(port, path)
     except (OSError, http.client.HTTPException) as error:
         result.update(status=None, error=f"request failed: {error}", wrk=None)
         return result
-    result.update(status=status, bytes=size)
+    result.update(status=status, bytes=size, headers=headers)
     if status != 200:
         result.update(error=f"HTTP {status}: not measured", wrk=None)
         return result
@@ -655,20 +739,35 @@ def run_load(
     label = f"{key} cache {'on' if cache else 'off'}"
     database = DATABASES[key]
     run: dict[str, Any] = {"database": key, "cache": "on" if cache else "off", "results": {}}
-    env = environment.build(cluster.url_for(database), cache=cache)
-    logfile = logdir / f"gunicorn-{key}-cache-{run['cache']}.log"
     started = time.monotonic()
-    with gunicorn_running(config, env, logfile, options.workdir / "gunicorn.pid") as server:
-        run["gunicorn_command"] = server.command()
+    with contextlib.ExitStack() as serving:
+        if options.through_cluster:
+            site = serving.enter_context(
+                local_cluster_running(
+                    cluster.url_for(database), cache, config, options.workdir / "cluster"
+                )
+            )
+            port = site.port
+            run["cluster"] = {"nginx_port": site.port, "app_ports": site.app_ports}
+        else:
+            env = environment.build(cluster.url_for(database), cache=cache)
+            logfile = logdir / f"gunicorn-{key}-cache-{run['cache']}.log"
+            server = serving.enter_context(
+                gunicorn_running(config, env, logfile, options.workdir / "gunicorn.pid")
+            )
+            port = server.port
+            run["gunicorn_command"] = server.command()
         run["started_at"] = now_iso()
         run["load_average_at_start"] = list(os.getloadavg())
         reset_statements(cluster, database)
         for name, path in endpoints.items():
             random_query = name in R.RANDOM_QUERY_ENDPOINTS
-            result = measure(server.port, path, options, random_query=random_query)
+            result = measure(port, path, options, random_query=random_query)
             run["results"][name] = result
             log(f"[{label}] {name:<18} {describe(result)}")
         run["top_statements"] = top_statements(cluster, database)
+        if options.through_cluster:
+            run["cluster"]["requests_logged"] = logged_requests(site)
     R.add_bare_ratios(run["results"])
     run["seconds"] = round(time.monotonic() - started, 1)
     return run
@@ -783,7 +882,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--calibrate", action="store_true", help="first measure the gunicorn candidates"
     )
+    parser.add_argument(
+        "--through-cluster",
+        action="store_true",
+        help="serve each run by cluster/local.py (nginx, two app servers, Redis) instead of "
+        "one gunicorn",
+    )
     options = parser.parse_args(argv)
+    if options.through_cluster and options.calibrate:
+        parser.error(
+            "--calibrate compares configurations of one gunicorn: not with --through-cluster"
+        )
     if options.scale <= 0 or options.duration <= 0 or options.warmup < 0:
         parser.error("--scale and --duration must be positive, --warmup not negative")
     if options.connections < 1 or options.threads < 1:
@@ -809,6 +918,12 @@ def execute(
     logdir = workdir / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
     wrk_binary()  # fail early, before minutes of data generation
+    missing = missing_packages() if options.through_cluster else []
+    if missing:
+        raise HarnessError(
+            f"--through-cluster needs {', '.join(missing)}: apt-get install {' '.join(missing)} "
+            "(or run `make cluster` once as root, which installs them)"
+        )
     setup: dict[str, Any] = {}
     report["setup"] = setup
 
@@ -896,6 +1011,7 @@ def finish(report: dict[str, Any]) -> str:
             "",
             "Results (latency in ms; queries per request cold/warm; × bare = rps / bare rps)",
         ]
+        parts.append(f"Served by {report['topology']['summary']}")
         parts.append(R.format_table(runs, report.get("queries", {})))
     if report["scale_ratios"]:
         parts += [
@@ -923,6 +1039,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "machine": machine_info(),
         "page_cache_switch": page_cache_switch_present(),
+        "topology": topology(options, GUNICORN),
     }
     load = os.getloadavg()[0]
     if load > 1.0:

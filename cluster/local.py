@@ -34,7 +34,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -248,6 +248,11 @@ class Cluster:
     ``app_servers`` gunicorn servers of ``web_workers`` sync workers each (this machine
     has 2 cores: one or two), ``task_workers`` db_worker processes, nginx on ``port``
     (0: a free one). ``demo`` loads the demo data and makes the ``admin`` superuser.
+
+    ``database_url``: an existing, migrated database to use instead of starting
+    PostgreSQL (the benchmark's); the cluster neither migrates it nor loads anything.
+    ``extra_env``: variables added to every Django process's environment last, such as
+    ``DELAKTIG_PAGE_CACHE``, which the caller's own environment does not pass on.
     """
 
     def __init__(
@@ -259,9 +264,15 @@ class Cluster:
         task_workers: int = 1,
         port: int = 0,
         demo: bool = True,
+        database_url: str = "",
+        extra_env: Mapping[str, str] | None = None,
         log: Callable[[str], None] = print,
     ) -> None:
+        if database_url and demo:
+            raise ValueError("the demo data goes only into the cluster's own database")
         self.workdir = Path(workdir).resolve()
+        self.existing_database_url = database_url
+        self.extra_env = dict(extra_env or {})
         self.app_servers = app_servers
         self.web_workers = web_workers
         self.task_workers = task_workers
@@ -292,6 +303,8 @@ class Cluster:
 
     @property
     def database_url(self) -> str:
+        if self.existing_database_url:
+            return self.existing_database_url
         assert self.postgres is not None, "the cluster is not started"
         return self.postgres.url_for(DATABASE)
 
@@ -339,7 +352,8 @@ class Cluster:
             )
         self.log(f"starting in {self.workdir}")
         self._clear_workdir()
-        self._start_postgres()
+        if not self.existing_database_url:
+            self._start_postgres()
         self._start_redis()
         # nginx starts last, but every process must know the site's address (links in
         # emails), so its port is chosen now.
@@ -470,6 +484,7 @@ class Cluster:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def manage(self, *args: str, timeout: float = STEP_TIMEOUT) -> str:
@@ -534,6 +549,12 @@ class Cluster:
                     process.wait()
 
     def _prepare_database(self) -> None:
+        if self.existing_database_url:
+            # Someone else's database, migrated by its owner: only the static files are
+            # this cluster's own.
+            self.log("collectstatic")
+            self.manage("collectstatic", "--noinput")
+            return
         self.log("migrate and collectstatic")
         # Side by side: migrate mostly waits on PostgreSQL, collectstatic compresses.
         self._run_together(["migrate", "--noinput"], ["collectstatic", "--noinput"])

@@ -38,6 +38,8 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_history_model_for_model
 
+from config.admin_changelist import SafeChangeListMixin
+
 # Where django-simple-history keeps, on an instance built from a historical record,
 # the record it came from (simple_history.models.SIMPLE_HISTORY_REVERSE_ATTR_NAME).
 HISTORICAL_RECORD_ATTR = "_history"
@@ -78,7 +80,7 @@ class HistoryRecordContextHelper(HistoricalRecordContextHelper):
         return history_display_value(self.model._meta.get_field(change.field), value)
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SafeChangeListMixin, SimpleHistoryAdmin):
     # The permission that makes changes to what the public sees.
     publish_permission = PUBLISH_PERMISSION
     # Change reasons the code writes, shown in words ({"published": _("…")}).
@@ -136,6 +138,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return cache[key]
 
     # Views ---------------------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Upstream looks the id up as it comes: "abc" for a numeric key is a ValueError.
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         record = self.get_historical_record(object_id, version_id)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
@@ -39,9 +41,12 @@ class YearListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(date__year=int(value))
-        return queryset
+        # isdecimal(), not isdigit(): int() refuses "²". A date's year is 1 to 9999; the
+        # database cannot bound year 0 or 10000 (a server error before).
+        year = int(value) if value and value.isdecimal() and len(value) <= 4 else 0
+        if datetime.MINYEAR <= year <= datetime.MAXYEAR:
+            return queryset.filter(date__year=year)
+        return queryset  # not a year: the whole list
 
 
 def redirect_to_meeting(meeting: Meeting) -> HttpResponseRedirect:

@@ -124,7 +124,8 @@ def display(field: forms.Field, value) -> str:
     if isinstance(field, forms.ModelChoiceField):
         if hasattr(value, "pk"):
             return str(value)
-        obj = field.queryset.filter(pk=value).first() if str(value).isdigit() else None
+        # isdecimal(), not isdigit(): "²" is a digit that int() and so filter(pk=) refuse.
+        obj = field.queryset.filter(pk=value).first() if str(value).isdecimal() else None
         return str(obj if obj is not None else value)
     if isinstance(field, forms.ChoiceField):
         labels = {str(key): label for key, label in field.choices}
@@ -204,10 +205,10 @@ def drop_rows_deleted_meanwhile(post: QueryDict, meeting_id: int, inlines) -> tu
             str(pk)
             for pk in model._default_manager.filter(
                 **{fk_name: meeting_id},
-                pk__in=[pk for pk in posted_pks.values() if pk.isdigit()],
+                pk__in=[pk for pk in posted_pks.values() if pk.isdecimal()],
             ).values_list("pk", flat=True)
         }
-        gone = [index for index, pk in posted_pks.items() if pk.isdigit() and pk not in existing]
+        gone = [index for index, pk in posted_pks.items() if pk.isdecimal() and pk not in existing]
         if not gone:
             continue
         rows = capfirst(model._meta.verbose_name_plural)

@@ -63,6 +63,16 @@ class EmailLoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
+        # AuthenticationForm sets max_length after the field is built, so nothing checks
+        # it: a longer value would reach authenticate() and django-axes' 255-character
+        # username column (a server error on PostgreSQL). No account has such a name.
+        limit = self.username_field.max_length
+        if len(username) > limit:
+            raise ValidationError(
+                _("This is too long for an email address: at most %(limit)d characters."),
+                code="max_length",
+                params={"limit": limit},
+            )
         # Usernames made from email addresses are lower case; staff usernames keep theirs.
         return username.lower() if "@" in username else username
 

@@ -1,6 +1,8 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_changelist import SafeChangeListMixin
 from config.admin_history import HistoryAdmin
 from config.admin_preload import PreloadingInlineMixin
 from meetings.policy import person_public_name
@@ -42,3 +44,14 @@ class PersonAdmin(HistoryAdmin):
     @admin.display(description=_("shown publicly as"))
     def publication_level_display(self, person: Person) -> str:
         return person_public_name(person)
+
+
+# django-axes' lists of login attempts have a date hierarchy too: the change list that
+# answers an impossible date with the admin's "?e=1" page (config.admin_changelist).
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        _axes_admin = type(admin.site.get_model_admin(_model))
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(_axes_admin.__name__, (SafeChangeListMixin, _axes_admin), {})
+        )

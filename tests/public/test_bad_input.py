@@ -29,7 +29,9 @@ FILTERS = ["q", "series", "year", "working_group", "organisation"]
 @pytest.mark.parametrize("value", ODD_VALUES)
 def test_odd_filter_values_give_a_clean_archive_page(client, world, name, value):
     response = client.get(reverse("meetings:archive"), {name: value})
-    assert response.status_code == 200
+    # A NUL byte is refused before any view (config.middleware.RefuseNulMiddleware): no
+    # browser sends one, and PostgreSQL cannot store it. Everything else is a clean page.
+    assert response.status_code == (400 if "\x00" in value else 200)
     content = response.content.decode()
     assert "<script>alert" not in content
     assert "<img src=x" not in content

@@ -6,8 +6,8 @@
    migrate, generate_scale_data, VACUUM ANALYZE, each timed. A database whose comment
    says it was generated from the same scale, seed, generator, search code and
    migrations is reused (``--fresh`` rebuilds it).
-3. collectstatic into ``<workdir>/static`` (bench/settings.py: the production settings
-   with that STATIC_ROOT, since config.settings.base reads no variable for it).
+3. collectstatic into ``<workdir>/static`` (DJANGO_STATIC_ROOT; the Django processes run
+   config.settings.production unchanged).
 4. Concrete URLs resolved in-process (bench/probe.py), SQL queries per request counted
    in-process, cold and warm, with the page cache on and off.
 5. gunicorn (GUNICORN below) on 127.0.0.1, the page cache on, then off; for each
@@ -51,7 +51,7 @@ from cluster.local import ClusterError, missing_packages
 from tests import postgres_harness as pg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SETTINGS_MODULE = "bench.settings"
+SETTINGS_MODULE = "config.settings.production"
 LUA_SCRIPT = Path(__file__).resolve().parent / "report.lua"
 SEED = 42
 HOST = "127.0.0.1"
@@ -282,7 +282,7 @@ class Environment:
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "DATABASE_URL": database_url,
                 "DELAKTIG_PAGE_CACHE": "true" if cache else "false",
-                "DELAKTIG_BENCH_STATIC_ROOT": str(self.static_root),
+                "DJANGO_STATIC_ROOT": str(self.static_root),
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above the page cache, so that a page answered from the cache gets them too.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # A NUL anywhere in the request: a 400 (with the headers above) before a query sees it.
+    "config.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
@@ -119,18 +125,36 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files WhiteNoise serves; the local cluster (`make cluster`)
+# keeps its own copy in its work folder.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Whole public pages, per process; see meetings.page_cache for how they go stale.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "TIMEOUT": 60 * 60 * 24,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-}
+# Two caches: "default" (throttle counters and the like) and "pages" (whole public pages;
+# see meetings.page_cache for how they go stale). Without DJANGO_CACHE_URL both live in
+# each process's memory, which is right for `make run` and one server. With several app
+# servers, point DJANGO_CACHE_URL at a shared Redis (redis://host:6379/0): then every
+# server sees the same counters and serves the pages the others cached.
+CACHE_URL = env.str("DJANGO_CACHE_URL", default="")
+PAGE_CACHE_TIMEOUT = 60 * 60 * 24
+if CACHE_URL:
+    CACHES = {
+        "default": {**env.cache_url_config(CACHE_URL), "KEY_PREFIX": "delaktig"},
+        "pages": {
+            **env.cache_url_config(CACHE_URL),
+            "KEY_PREFIX": "delaktig-pages",
+            "TIMEOUT": PAGE_CACHE_TIMEOUT,
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "TIMEOUT": PAGE_CACHE_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
 PAGE_CACHE_ENABLED = env_bool("DELAKTIG_PAGE_CACHE", default=True)
 
 STORAGES = {
@@ -153,12 +177,79 @@ LOGOUT_REDIRECT_URL = "home"
 # Login links, invitations and password resets stop working after this many seconds.
 PASSWORD_RESET_TIMEOUT = env.int("DJANGO_LOGIN_LINK_TIMEOUT", default=60 * 60 * 24 * 3)
 
-# Throttling of failed logins and link requests (django-axes): per address and per account.
+# Throttling of failed logins (django-axes): per client address, never per account
+# alone, or anyone who knows a username (the admin's, say) could lock its owner out.
+# The attempts are kept in the database, which every app server shares.
 AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/account/locked_out.html"
+
+# The visitor's address for axes and every throttle (config.client_address): behind
+# DJANGO_TRUSTED_PROXY_COUNT proxies, read from X-Forwarded-For, but only on connections
+# from DJANGO_TRUSTED_PROXIES. With no proxy (0, the default outside production) it is
+# the connection's own address and the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_ip_address"
+
+# Security headers, in every environment so that the browser tests run under them.
+# Nothing inline: scripts and styles come from our own static files only. Bootstrap's
+# CSS draws its icons (select arrows, check marks) as data: images. Only the admin's
+# protocol preview may be framed, by the admin itself (meetings.admin_publish).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# The site uses none of these browser features; an injected script or a framed page
+# may not either. Only names Chromium knows: it warns about any other.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+}
+# Links in protocols lead to other sites; they learn nothing of where the visitor came
+# from, which for a social services network can itself be sensitive.
+SECURE_REFERRER_POLICY = "same-origin"
+# SameSite everywhere (Lax: a link from an email still arrives logged in); the Secure
+# flags are set in production.py, where the site is served over HTTPS.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # read by the server only (config.middleware)
 
 # Email to followers is sent outside the web request, by a worker
 # (`python manage.py db_worker`, a service in docker-compose.yml).
@@ -171,6 +262,18 @@ TASKS = {
 # Members-only documents of working groups: never served as public media.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+
+# Uploads: a request smaller than FILE_UPLOAD_MAX_MEMORY_SIZE stays in memory, a larger
+# file goes to a temporary file that stops growing at the upload limit (10 MB,
+# projects/uploads.py), so a huge POST fills neither memory nor disk and the form says
+# "too big". At most 10 files a request (Django allows 100), so one POST stores at most
+# 100 MB. Other fields keep Django's bounds (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB;
+# DATA_UPLOAD_MAX_NUMBER_FIELDS, 1,000).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "projects.uploads.BoundedUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 LOGGING = {
     "version": 1,

@@ -18,20 +18,22 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Every cookie only over HTTPS: the session (also used by the messages cookie), the
+# CSRF token and the language choice. SameSite and HttpOnly come from base.py.
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # Mail must really leave the server in production: no console default here.
 vars().update(env.email("DJANGO_EMAIL_URL"))
 
 # Behind the TLS proxy every request comes from the proxy's address: take the client's
-# address from X-Forwarded-For (set by that many trusted proxies), so that django-axes
-# and the login-link limit throttle the visitor, not everyone at once.
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# address from X-Forwarded-For (config.client_address), so that django-axes and the
+# throttles count the visitor, not everyone at once.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
 
 # Links in emails must point at the real site.
 SITE_URL = env.str("DJANGO_SITE_URL")

@@ -429,7 +429,7 @@ def test_the_environment_is_production_and_forgets_the_callers_settings(
     monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.sqlite3")
     environment = Environment(tmp_path)
     env = environment.build("postgres://postgres@127.0.0.1:5/bench_full", cache=False, port=8123)
-    assert env["DJANGO_SETTINGS_MODULE"] == "bench.settings"
+    assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
     assert env["DATABASE_URL"] == "postgres://postgres@127.0.0.1:5/bench_full"
     assert env["DELAKTIG_PAGE_CACHE"] == "false"
     assert env["DJANGO_SECURE_SSL_REDIRECT"] == "false"
@@ -438,7 +438,7 @@ def test_the_environment_is_production_and_forgets_the_callers_settings(
     assert env["DJANGO_EMAIL_URL"] == "consolemail://"
     assert len(env["DJANGO_SECRET_KEY"]) >= 50
     assert "DELAKTIG_TEST_DATABASE" not in env
-    assert env["DELAKTIG_BENCH_STATIC_ROOT"] == str(tmp_path / "static")
+    assert env["DJANGO_STATIC_ROOT"] == str(tmp_path / "static")
     assert environment.build("x", cache=True)["DELAKTIG_PAGE_CACHE"] == "true"
 
 

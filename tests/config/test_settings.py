@@ -36,6 +36,39 @@ def test_with_no_environment_it_runs_on_sqlite_in_debug_mode():
     assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "sv", "Europe/Stockholm"]
 
 
+def test_make_run_runs_tasks_at_once_and_keeps_caches_in_memory():
+    """`make run` starts no worker, so a follower's email must go out at once."""
+    result = run_django(
+        "config.settings.local",
+        {},
+        "from django.conf import settings as s; "
+        "print(s.TASKS['default']['BACKEND'], s.CACHES['pages']['BACKEND'])",
+    )
+    assert result.stdout.split() == [
+        "django_tasks.backends.immediate.ImmediateBackend",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+def test_a_cache_url_puts_both_caches_in_redis():
+    result = run_django(
+        "config.settings.local",
+        {"DJANGO_CACHE_URL": "redis://cache.example.org:6379/2"},
+        "from django.conf import settings as s; "
+        "print(*[(c['BACKEND'], c['LOCATION'], c['KEY_PREFIX']) for c in s.CACHES.values()])",
+    )
+    backend = "django.core.cache.backends.redis.RedisCache"
+    location = "redis://cache.example.org:6379/2"
+    assert result.stdout.split() == [
+        f"('{backend}',",
+        f"'{location}',",
+        "'delaktig')",
+        f"('{backend}',",
+        f"'{location}',",
+        "'delaktig-pages')",
+    ]
+
+
 def test_the_database_comes_from_database_url():
     result = run_django(
         "config.settings.local",

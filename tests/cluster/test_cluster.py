@@ -115,9 +115,9 @@ def test_a_follower_gets_exactly_one_email(
 
 
 def fail_to_log_in(visitor: Visitor, data: dict, times: int) -> list[int]:
-    """Wrong passwords for an account of the visitor's own, so that only its address
-    (not the staff account) can be locked."""
-    username = f"inkraktare-{visitor.source}@example.org"
+    """Wrong passwords for the staff member's own username: an attacker who knows it must
+    lock out only the attacker's address, never the account."""
+    username = data["staff_username"]
     return [
         visitor.log_in(data["login_path"], username, "fel-lösenord").status for _ in range(times)
     ]

@@ -14,6 +14,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run an action and then what waits for its commit (search index, follower email),
+    as a real request's commit would; a test's transaction never commits."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.fixture
 def staff_user(db):
     """A secretary who records minutes: staff with every permission of the project's apps."""
     from django.contrib.auth.models import Permission

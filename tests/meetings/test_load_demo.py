@@ -459,9 +459,7 @@ def test_a_person_who_changed_organisation_keeps_what_old_protocols_said(demo):
     assert written[-1] == "socialförvaltningen"
 
 
-def test_publishing_the_waiting_demo_protocol_emails_the_demo_follower(
-    demo, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_publishing_the_waiting_demo_protocol_emails_the_demo_follower(demo, mailoutbox, commit):
     """In `make run` the staff user follows the series whose approved protocol waits to be
     published, so publishing it shows a real follower email (local settings run tasks at once)."""
     waiting = Meeting.objects.get(
@@ -470,8 +468,7 @@ def test_publishing_the_waiting_demo_protocol_emails_the_demo_follower(
     staff = get_user_model().objects.get(username=STAFF_USERNAME)
     assert mailoutbox == []  # the protocols the demo published itself are not news
 
-    with django_capture_on_commit_callbacks(execute=True):
-        protocol_publish(meeting=waiting, by=staff)
+    commit(lambda: protocol_publish(meeting=waiting, by=staff))
 
     assert [mail.to for mail in mailoutbox] == [[staff.email]]
     assert waiting.series.name in mailoutbox[0].subject + mailoutbox[0].body

@@ -122,17 +122,6 @@ class Protocol:
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what waits for the commit (search index, follower email), as a request's would."""
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
-
-
-@pytest.fixture
 def visitor() -> Client:
     """Someone without an account: the public."""
     return Client()

@@ -507,15 +507,6 @@ class TestNoSurfaceNamesAPersonAboveTheirLevel(HypothesisTestCase):
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
-
-
-@pytest.fixture
 def totte(db):
     person = PersonFactory(
         name="Torbjörn Ek", aliases="Totte", publication_level=PublicationLevel.INITIALS

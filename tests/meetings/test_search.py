@@ -32,17 +32,6 @@ pytestmark = pytest.mark.django_db
 SEARCH = reverse("meetings:search")
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what waits for the commit (the reindexing), as a real request's commit would."""
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
-
-
 def published(**kwargs) -> Meeting:
     kwargs.setdefault("date", datetime.date(2024, 3, 12))
     return MeetingFactory(

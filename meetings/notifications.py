@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from people.emails import site_url
 from people.models import Follow
 from people.services import unsubscribe_path_make
 from projects.models import WorkingGroup
@@ -32,11 +33,6 @@ from .models import AgendaItem, Meeting, ProtocolNotification
 from .policy import PublicNames, public_text
 
 logger = logging.getLogger(__name__)
-
-
-def absolute_url(path: str) -> str:
-    """A link that works from an email: the site's address (setting SITE_URL) and the path."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -93,8 +89,8 @@ def protocol_email(
     groups: dict[int, GroupNews],
 ) -> EmailMultiAlternatives:
     """One email: the protocol, and under each thing the user follows, the items about it."""
-    meeting_url = absolute_url(meeting.get_absolute_url())
-    unsubscribe_url = absolute_url(unsubscribe_path_make(user=user))
+    meeting_url = site_url(meeting.get_absolute_url())
+    unsubscribe_url = site_url(unsubscribe_path_make(user=user))
     subject = _("New protocol: %(title)s") % {"title": meeting.title}
     context = {
         "subject": subject,
@@ -102,7 +98,7 @@ def protocol_email(
         "meeting_url": meeting_url,
         "follows_series": concerns.follows_series,
         "series_name": meeting.series.name,
-        "series_url": absolute_url(meeting.series.get_absolute_url()),
+        "series_url": site_url(meeting.series.get_absolute_url()),
         "series_items": [
             ItemLink(item.public_title, f"{meeting_url}#item-{item.order}")
             for item in items
@@ -111,7 +107,7 @@ def protocol_email(
         "groups": sorted(
             (groups[pk] for pk in concerns.group_ids if pk in groups), key=lambda g: g.name
         ),
-        "my_page_url": absolute_url(reverse("people:my_page")),
+        "my_page_url": site_url(reverse("people:my_page")),
         "unsubscribe_url": unsubscribe_url,
     }
     message = EmailMultiAlternatives(
@@ -141,12 +137,12 @@ def notify_protocol_followers(meeting_id: int) -> int:
     names = PublicNames.for_texts(item.title for item in items)
     for item in items:  # people mentioned in a title are named at their level
         item.public_title = public_text(item.title, names)
-    meeting_url = absolute_url(meeting.get_absolute_url())
+    meeting_url = site_url(meeting.get_absolute_url())
     groups: dict[int, GroupNews] = {}
     for item in items:
         for group in item.working_groups.all():
             news = groups.setdefault(
-                group.pk, GroupNews(group.name, absolute_url(group.get_absolute_url()))
+                group.pk, GroupNews(group.name, site_url(group.get_absolute_url()))
             )
             news.items.append(ItemLink(item.public_title, f"{meeting_url}#item-{item.order}"))
 

@@ -49,7 +49,8 @@ def one_time_link(request, view_name: str, user, token_generator) -> str:
 
 
 def site_url(path: str) -> str:
-    """A link that works from an email sent by the worker, which has no request."""
+    """A link that works from an email, also one the worker sends without a request: the
+    site's address (setting SITE_URL) and the path."""
     return settings.SITE_URL.rstrip("/") + path
 
 

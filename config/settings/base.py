@@ -137,10 +137,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 CACHE_URL = env.str("DJANGO_CACHE_URL", default="")
 PAGE_CACHE_TIMEOUT = 60 * 60 * 24
 if CACHE_URL:
+    SHARED_CACHE = env.cache_url_config(CACHE_URL)
     CACHES = {
-        "default": {**env.cache_url_config(CACHE_URL), "KEY_PREFIX": "delaktig"},
+        "default": {**SHARED_CACHE, "KEY_PREFIX": "delaktig"},
         "pages": {
-            **env.cache_url_config(CACHE_URL),
+            **SHARED_CACHE,
             "KEY_PREFIX": "delaktig-pages",
             "TIMEOUT": PAGE_CACHE_TIMEOUT,
         },

@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from projects.admin_notes import GroupNoteInline
 from projects.models import GroupNote, WorkingGroup
-from projects.note_views import MAX_DOCUMENT_SIZE, group_for_member_or_404
+from projects.note_views import group_for_member_or_404
+from projects.uploads import MAX_UPLOAD_SIZE
 from tests.factories import MembershipFactory, PersonFactory, UserFactory, WorkingGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,7 +229,7 @@ def test_common_document_types_are_accepted(client, member, group, name, content
 
 def test_a_file_over_10_mb_is_refused_and_nothing_is_saved(client, member, group):
     client.force_login(member)
-    too_big = SimpleUploadedFile("stor.pdf", PDF + b"0" * (MAX_DOCUMENT_SIZE + 1 - len(PDF)))
+    too_big = SimpleUploadedFile("stor.pdf", PDF + b"0" * (MAX_UPLOAD_SIZE + 1 - len(PDF)))
     response = post_note(client, group, too_big)
     assert response.status_code == 200
     assert "attachment" in response.context["form"].errors

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "people",
     "projects",
     "meetings",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -158,10 +159,35 @@ else:
     }
 PAGE_CACHE_ENABLED = env_bool("DELAKTIG_PAGE_CACHE", default=True)
 
+# Backup sets (operations/backup.py) are written to the "backups" storage: a folder by
+# default, readable by the site's own user only, since sets hold personal data. Any Django
+# storage works in production (STORAGES["backups"] in a settings module of your own).
+BACKUP_DIR = env.path("DELAKTIG_BACKUP_DIR", default=BASE_DIR / "backups")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": BACKUP_DIR,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
+# Sets are named by site and UTC time: <BACKUP_SITE_NAME>-20261202T023000Z.
+BACKUP_SITE_NAME = env.str("DELAKTIG_BACKUP_SITE_NAME", default="delaktig")
+# Retention: the newest set of each of the last N days, weeks and months is kept.
+BACKUP_KEEP_DAILY = env.int("DELAKTIG_BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("DELAKTIG_BACKUP_KEEP_WEEKLY", default=5)
+BACKUP_KEEP_MONTHLY = env.int("DELAKTIG_BACKUP_KEEP_MONTHLY", default=12)
+# With a GPG key (its fingerprint or email, in the keyring of GNUPGHOME) every part of a
+# set is encrypted to it. Restoring needs the secret key, and its passphrase if it has one.
+DBBACKUP_GPG_RECIPIENT = env.str("DELAKTIG_BACKUP_GPG_RECIPIENT", default="") or None
+DBBACKUP_GPG_ALWAYS_TRUST = True  # the operator named the key; no web of trust to consult
+BACKUP_GPG_PASSPHRASE = env.str("DELAKTIG_BACKUP_GPG_PASSPHRASE", default="") or None
+# Every admin page warns when the last backup failed or is older than this.
+BACKUP_MAX_AGE_HOURS = env.int("DELAKTIG_BACKUP_MAX_AGE_HOURS", default=36)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -11,6 +11,7 @@ STATIC_ROOT = None  # no collected files in tests: WhiteNoise serves nothing, fi
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "backups": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 
 # Tasks run at once in tests, so a test sees the email a published protocol sends.

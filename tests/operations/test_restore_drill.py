@@ -1,0 +1,126 @@
+"""The restore drill: back up a site with data and uploads, restore it into an empty one.
+
+Runs on the pass's database (SQLite files on the SQLite pass, databases on the test
+cluster on the PostgreSQL pass), through `manage.py backup` and `manage.py restore` in
+their own processes, as an operator would.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from operations.backup import manifest_digest
+from tests.operations.drill import UPLOADS, Site, add_uploads
+
+
+@pytest.fixture(scope="module")
+def drill(tmp_path_factory):
+    """A demo site with uploads, its set, and an empty site it was restored into."""
+    folder = tmp_path_factory.mktemp("drill")
+    backups = folder / "backups"
+    source = Site(folder, "source", backups)
+    source.manage("migrate", "-v0")
+    source.manage("load_demo")
+    stored = add_uploads(source)
+    before = {"pages": source.pages(), "counts": source.counts(), "media": source.media_files()}
+    name = source.backup()
+    target = Site(folder, "target", backups)
+    restored = target.manage("restore", name)
+    return {
+        "source": source,
+        "target": target,
+        "name": name,
+        "stored": stored,
+        "before": before,
+        "restore_output": restored.stdout,
+    }
+
+
+def without_runs(counts: dict[str, int]) -> dict[str, int]:
+    """Counts without the backup runs: a restore records itself after it is done."""
+    return {label: count for label, count in counts.items() if label != "operations.backuprun"}
+
+
+def test_every_model_count_is_equal_after_the_restore(drill):
+    after = drill["target"].counts()
+    assert without_runs(after) == without_runs(drill["before"]["counts"])
+    assert after["meetings.meeting"] > 0 and after["projects.groupnote"] == len(UPLOADS)
+    assert after["dangling references"] == 0
+    assert after["operations.backuprun"] == 1  # the restore's own record
+
+
+def test_the_restore_says_every_model_matches_the_manifest(drill):
+    manifest = json.loads((drill["source"].backups / drill["name"] / "manifest.json").read_text())
+    assert f"{sum(manifest['row_counts'].values())} rader" in drill["restore_output"]
+    assert "Varje modell stämmer med manifestet" in drill["restore_output"]
+
+
+def test_every_uploaded_file_is_byte_identical(drill):
+    before = drill["before"]["media"]
+    assert len(before) == len(UPLOADS)
+    assert sorted(before) == sorted(drill["stored"])
+    assert drill["target"].media_files() == before
+
+
+def test_public_pages_are_identical_after_the_restore(drill):
+    before, after = drill["before"]["pages"], drill["target"].pages()
+    assert list(after) == list(before)
+    for path, page in before.items():
+        assert page.startswith("200\n"), path
+        assert after[path] == page, path
+
+
+def test_the_set_has_a_manifest_that_vouches_for_every_part(drill):
+    folder = drill["source"].backups / drill["name"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["sha256"] == manifest_digest(manifest)
+    assert manifest["name"] == drill["name"] and manifest["delaktig_version"]
+    assert "meetings.0001_initial" in manifest["migrations"]
+    assert manifest["row_counts"]["projects.groupnote"] == len(UPLOADS)
+    assert manifest["parts"]["media"]["files"] == len(UPLOADS)
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        ["manifest.json", *(part["file"] for part in manifest["parts"].values())]
+    )
+    for path in [folder, *folder.iterdir()]:  # personal data: the site's own user only
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, (path, oct(mode))
+
+
+def test_a_second_restore_into_the_filled_site_is_refused_without_force(drill):
+    target = drill["target"]
+    before = target.counts()
+    refused = target.manage("restore", drill["name"], check=False)
+    assert refused.returncode == 1
+    assert "innehåller redan data" in refused.stderr
+    assert "--force" in refused.stderr
+    assert target.counts() == before
+
+
+def test_force_takes_a_backup_of_what_it_replaces_first(drill, tmp_path):
+    source = drill["source"]
+    other = Site(tmp_path, "other", source.backups)
+    other.manage("migrate", "-v0")
+    other.shell(
+        "from organisations.models import Organisation;"
+        "Organisation.objects.create(name='Bara här', slug='bara-har')"
+    )
+    sets_before = other.set_names()
+    restored = other.manage("restore", drill["name"], "--force")
+    made = other.set_names() - sets_before
+    assert len(made) == 1, restored.stdout
+    safety = made.pop()
+    assert safety in restored.stdout
+    assert without_runs(other.counts()) == without_runs(drill["before"]["counts"])
+    # The safety set holds the replaced data and restores like any other.
+    again = Site(tmp_path, "again", source.backups)
+    again.manage("restore", safety)
+    assert (
+        again.shell(
+            "from organisations.models import Organisation;"
+            "print(list(Organisation.objects.values_list('name', flat=True)))"
+        ).strip()
+        == "['Bara här']"
+    )

@@ -20,7 +20,15 @@ from tests.operations.drill import Site, add_uploads
 def make_key(home, email: str) -> None:
     home.mkdir(mode=0o700)
     subprocess.run(
-        ["gpg", "--batch", "--homedir", str(home), "--passphrase", "", "--quick-gen-key"]
+        [
+            shutil.which("gpg"),
+            "--batch",
+            "--homedir",
+            str(home),
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+        ]
         + [f"Delaktig backup <{email}>", "future-default", "default", "never"],
         check=True,
         capture_output=True,
@@ -35,7 +43,9 @@ def keys(tmp_path_factory):
         make_key(home, f"{name}@example.org")
     yield homes
     for home in homes.values():
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        subprocess.run(
+            [shutil.which("gpgconf"), "--homedir", str(home), "--kill", "all"], check=False
+        )
 
 
 @pytest.fixture(scope="module")

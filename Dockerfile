@@ -8,6 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# pg_dump, pg_restore and psql (PostgreSQL 15, as the db service) for backups and
+# restores, and gpg to encrypt the sets.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client gnupg \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so editing the code does not invalidate this layer.
 # (The project itself has no installable packages; the code runs from /app.)
 COPY pyproject.toml README.md* ./
@@ -29,6 +35,8 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent delaktig
 # Uploaded documents (a volume shared by every web replica): the app must write here.
 RUN mkdir -p /app/media && chown delaktig /app/media
+# Backup sets hold personal data: readable by the app's user only.
+RUN mkdir -p /app/backups && chown delaktig /app/backups && chmod 700 /app/backups
 USER delaktig
 
 ENV DJANGO_SETTINGS_MODULE=config.settings.production

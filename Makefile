@@ -15,7 +15,7 @@ PRODUCTION_ENV := \
 	DJANGO_SITE_URL=https://example.org \
 	DATABASE_URL=sqlite:///tmp/x.sqlite3
 
-.PHONY: run test lint format messages vendor clean install bench cluster
+.PHONY: run test lint format messages vendor clean install bench cluster backup restore
 
 run: install
 	$(MANAGE) migrate
@@ -43,6 +43,17 @@ bench: install
 # Options: make cluster CLUSTER_ARGS="--port 8080 --task-workers 2" (python -m cluster --help).
 cluster: install
 	$(PYTHON) -m cluster $(CLUSTER_ARGS)
+
+# One backup set (database, media files, manifest) in DELAKTIG_BACKUP_DIR (default
+# ./backups), then retention. `make backup BACKUP_ARGS=--list` lists the sets.
+backup: install
+	$(MANAGE) backup $(BACKUP_ARGS)
+
+# Restore a set after checking all of it: make restore SET=delaktig-20261202T013000Z
+# (add RESTORE_ARGS=--force to replace data that is there; it is backed up first).
+restore: install
+	@test -n "$(SET)" || { echo "Name the set: make restore SET=<name> (make backup BACKUP_ARGS=--list)"; exit 2; }
+	$(MANAGE) restore $(SET) $(RESTORE_ARGS)
 
 lint: install
 	$(RUFF) check .

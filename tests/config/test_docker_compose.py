@@ -70,9 +70,33 @@ def env_example_names() -> set[str]:
 DJANGO_SERVICES = ("web", "migrate", "worker")
 
 
-def test_compose_file_defines_the_proxy_web_worker_redis_and_db() -> None:
+def test_compose_file_defines_the_proxy_web_worker_backup_redis_and_db() -> None:
     # migrate is a one-off job that runs before the others.
-    assert set(load_compose()["services"]) == {"proxy", "web", "migrate", "worker", "redis", "db"}
+    assert set(load_compose()["services"]) == {
+        "proxy",
+        "web",
+        "migrate",
+        "worker",
+        "backup",
+        "redis",
+        "db",
+    }
+
+
+def test_the_backup_service_writes_a_set_every_night_into_its_own_volume() -> None:
+    compose = load_compose()
+    backup = compose["services"]["backup"]
+    assert "manage.py backup --daily-at 02:30" in backup["command"]
+    assert backup["restart"] == "unless-stopped"
+    assert backup["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    environment = as_dict(backup["environment"])
+    assert environment["DELAKTIG_BACKUP_DIR"] == "/app/backups"
+    assert "backups:/app/backups" in backup["volumes"]
+    assert "media:/app/media:ro" in backup["volumes"]  # the uploads, read only
+    assert "backups" in compose["volumes"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "postgresql-client" in dockerfile and "gnupg" in dockerfile
+    assert "chmod 700 /app/backups" in dockerfile
 
 
 def test_web_runs_two_replicas_of_gunicorn_that_only_the_proxy_reaches() -> None:
@@ -98,12 +122,14 @@ def test_migrations_run_once_before_web_and_worker_start() -> None:
         assert dependencies["redis"]["condition"] == "service_healthy"
 
 
-def test_worker_runs_db_worker_with_the_same_image_and_environment_as_web() -> None:
+def test_worker_runs_the_restartable_worker_with_the_same_image_and_environment_as_web() -> None:
     services = load_compose()["services"]
     web, worker = services["web"], services["worker"]
     command = worker["command"]
     command = command if isinstance(command, str) else " ".join(command)
-    assert "manage.py db_worker" in command
+    # operations' worker, with an id that a new container keeps: started again, it puts
+    # back the task it was running when it died.
+    assert "manage.py worker --worker-id worker" in command
     assert "migrate" not in command
     assert worker["build"] == web["build"]
     assert worker["env_file"] == web["env_file"]

@@ -180,7 +180,8 @@ def create_backup(
         started += timedelta(seconds=1)
         name = set_name_for(started)
     connector = connector_for_database()
-    tables = model_tables()
+    present = set(connection.introspection.table_names())
+    tables = {label: table for label, table in model_tables().items() if table in present}
     with tempfile.TemporaryDirectory(prefix="delaktig-backup-") as scratch:
         scratch_dir = Path(scratch)
         dump = scratch_dir / f"database.{connector.extension}"

@@ -124,3 +124,19 @@ def test_force_takes_a_backup_of_what_it_replaces_first(drill, tmp_path):
         ).strip()
         == "['Bara här']"
     )
+
+
+def test_a_set_from_an_older_version_gets_the_newer_migrations(tmp_path):
+    """A set made before the operations app existed: restored, then migrated forward."""
+    older = Site(tmp_path, "older", tmp_path / "backups")
+    older.manage("migrate", "-v0")
+    older.manage("migrate", "operations", "zero", "-v0")
+    name = older.backup()
+    manifest = json.loads((older.backups / name / "manifest.json").read_text())
+    assert not any(migration.startswith("operations.") for migration in manifest["migrations"])
+
+    target = Site(tmp_path, "newer", older.backups)
+    restored = target.manage("restore", name)
+    assert "migreringar nyare än säkerhetskopian kördes" in restored.stdout
+    assert target.manage("migrate", "--check", check=False).returncode == 0
+    assert target.counts()["operations.backuprun"] == 1  # the restore could record itself

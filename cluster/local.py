@@ -1,7 +1,7 @@
 """The production setup on this machine: what `make cluster` starts and tests/cluster tests.
 
 PostgreSQL, Redis, two gunicorn app servers with config.settings.production, the task
-worker(s) (``manage.py db_worker``) and nginx in front as the TLS-less proxy, all on
+worker(s) (``manage.py worker``) and nginx in front as the TLS-less proxy, all on
 127.0.0.1 on free ports. Everything lives in one work folder (default ``.cluster/``):
 
     pg/       the PostgreSQL cluster (its log: pg/server.log)
@@ -246,7 +246,7 @@ class Cluster:
     """Start with ``start()`` or ``with Cluster(...) as cluster:``; ``stop()`` stops all.
 
     ``app_servers`` gunicorn servers of ``web_workers`` sync workers each (this machine
-    has 2 cores: one or two), ``task_workers`` db_worker processes, nginx on ``port``
+    has 2 cores: one or two), ``task_workers`` task workers, nginx on ``port``
     (0: a free one). ``demo`` loads the demo data and makes the ``admin`` superuser.
 
     ``database_url``: an existing, migrated database to use instead of starting
@@ -606,7 +606,8 @@ class Cluster:
         name = f"worker-{number}"
         process = Process(
             name,
-            [sys.executable, "manage.py", "db_worker", "--worker-id", name],
+            # An id of its own, the same on each start (operations/management/commands/worker.py).
+            [sys.executable, "manage.py", "worker", "--worker-id", name],
             self.logdir / f"{name}.log",
             self.env,
         )

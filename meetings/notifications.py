@@ -1,9 +1,18 @@
 """Email to followers when a protocol is published: one per user and protocol.
 
 ``protocol_publish`` enqueues ``notify_protocol_followers`` once the publication is
-committed; a worker (``python manage.py db_worker``) runs it outside the web request.
+committed; a worker (``python manage.py worker``) runs it outside the web request.
 A ``ProtocolNotification`` row per user and protocol is what makes publishing again,
 or saving again, send nothing more.
+
+Exactly once, also when the worker dies mid-send: per user, the row is written and the
+email sent in one transaction, which commits once the mail server has taken the email.
+A send that fails or is cut off leaves no row, and a run of the task again (the worker
+started again with its id puts back the task it was running, see
+operations/management/commands/worker.py) sends only to the users without one. So no
+email is lost; the one window for a second copy is between the mail server accepting
+an email and the commit of its row. A task that ends FAILED (some sends raised) is not
+run again by itself.
 
 The email holds only what the public protocol page shows about the protocol: the
 series, the working groups, the titles of agenda items and links. No names.

@@ -73,7 +73,7 @@ def resolve() -> dict[str, Any]:
 
     started = time.monotonic()
     published = Meeting.objects.published()
-    endpoints: dict[str, str] = {"bare": reverse("health")}
+    endpoints: dict[str, str] = {"bare": reverse("health_live")}
     details: dict[str, Any] = {}
 
     endpoints["home"] = reverse("home")

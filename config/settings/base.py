@@ -71,6 +71,9 @@ MIDDLEWARE = [
     # A NUL anywhere in the request: a 400 (with the headers above) before a query sees it.
     "config.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database down: a 503 page instead of a 500, from anything below (sessions, the page
+    # cache, views, templates), with the headers above (operations.middleware).
+    "operations.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
     # Cached public pages are answered here, before the rest (meetings.page_cache).

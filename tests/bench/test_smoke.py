@@ -108,7 +108,7 @@ def test_the_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         assert run["results"]["bare"]["ratio_to_bare"] == 1.0
         assert "cluster" not in run
     queries = report["queries"]["full"]
-    assert queries["off"]["bare"]["cold"] == 0  # the health view touches no database
+    assert queries["off"]["bare"]["cold"] == 0  # the liveness view touches no database
     assert queries["off"]["protocol"]["warm"] > 0
     assert report["setup"]["databases"]["full"]["rows"]["meetings.Meeting"] == 40
     assert report["postgres"]["settings"]["shared_buffers"] == "1GB"

@@ -26,6 +26,7 @@ LOGGED_OUT = {"anonymous": 200, "user": 302, "member": 302, "staff": 302, "super
 PERMISSIONS = {
     "home": (None, EVERYONE),
     "health": (None, EVERYONE),
+    "health_live": (None, EVERYONE),
     "meetings:archive": (None, EVERYONE),
     "meetings:feed": (None, EVERYONE),
     "meetings:search": (None, EVERYONE),

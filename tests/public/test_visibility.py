@@ -21,6 +21,7 @@ PUBLIC_NAMESPACES = {"meetings", "projects", "organisations"}
 PUBLIC_URLS = {
     "home": None,
     "health": None,
+    "health_live": None,
     "meetings:archive": None,
     "meetings:feed": None,
     "meetings:search": None,

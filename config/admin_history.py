@@ -25,7 +25,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import yesno
 from django.urls import reverse
@@ -158,6 +158,10 @@ class HistoryAdmin(SafeChangeListMixin, SimpleHistoryAdmin):
             if not self.has_revert_permission(request, current, version):
                 raise PermissionDenied
             request._history_reverted_record = record
+            # Upstream saves the reverted object and its inlines without a transaction of
+            # its own: one error halfway must not leave half of the old version in place.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().history_form_view(request, object_id, version_id, extra_context)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record(self, object_id, version_id):

@@ -5,6 +5,7 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -54,7 +55,10 @@ def redirect_to_meeting(meeting: Meeting) -> HttpResponseRedirect:
 
 
 def create_next_meetings(request: HttpRequest, series_list) -> HttpResponseRedirect | None:
-    created = [meeting_create_next(series=series) for series in series_list]
+    # One transaction for the whole action: a failure in the third series must not
+    # leave the first two planned behind an error page.
+    with transaction.atomic():
+        created = [meeting_create_next(series=series) for series in series_list]
     for meeting in created:
         messages.success(
             request,

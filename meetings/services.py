@@ -200,6 +200,7 @@ def protocol_name_link(*, meeting: Meeting, word: str, person, by=None) -> int:
     return changed
 
 
+@transaction.atomic
 def protocol_names_link_known(*, meeting: Meeting, by=None) -> int:
     """Link every name in the text that fits exactly one known person (import, demo data).
     Returns how many names were linked; names that fit several people are left to staff."""

@@ -6,6 +6,7 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -19,8 +20,11 @@ class CannotInvite(Exception):
     pass
 
 
+@transaction.atomic
 def account_for(person: Person):
-    """The person's account: their own, one with their email as username, or a new one."""
+    """The person's account: their own, one with their email as username, or a new one.
+
+    One transaction: an account is never left made but not linked to its person."""
     user_model = get_user_model()
     email = person.email.strip()
     user = person.user

@@ -14,6 +14,7 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -67,9 +68,10 @@ def anonymise_people(modeladmin, request: HttpRequest, queryset: QuerySet[Person
     if request.POST.get("post") == "yes":
         changed = 0
         mentions = []
-        for person in queryset:
-            changed += person_anonymise(person=person, by=request.user)
-            mentions += person_free_text_mentions(person=person)
+        with transaction.atomic():  # all the selected people, or none of them
+            for person in queryset:
+                changed += person_anonymise(person=person, by=request.user)
+                mentions += person_free_text_mentions(person=person)
         modeladmin.message_user(
             request,
             ngettext(

@@ -7,6 +7,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -36,7 +37,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
         form = MyDataForm(request.POST, instance=person)
         if form.is_valid():
             if form.has_changed():
-                form.save()
+                with transaction.atomic():  # the person, its history and the page version
+                    form.save()
                 messages.success(request, _("Your details are saved."))
             else:
                 messages.info(request, _("Nothing was changed."))

@@ -3,7 +3,7 @@ from django.contrib import admin
 from config.admin_history import HistoryAdmin
 from config.admin_preload import PreloadingInlineMixin
 
-from .admin_notes import GroupNoteInline
+from .admin_notes import GroupNoteDocumentsAdminMixin, GroupNoteInline
 from .models import Membership, WorkingGroup
 
 
@@ -15,7 +15,7 @@ class MembershipInline(PreloadingInlineMixin, admin.TabularInline):
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(HistoryAdmin):
+class WorkingGroupAdmin(GroupNoteDocumentsAdminMixin, HistoryAdmin):
     list_display = ["name", "status", "parent"]
     list_filter = ["status", "organisations"]
     search_fields = ["name", "aliases", "description"]

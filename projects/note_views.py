@@ -3,15 +3,21 @@
 Everyone else gets 404, exactly as for a group that does not exist, so that the pages
 do not even reveal that a group has notes. Documents are served through Django, never
 from a public URL.
+
+A note is saved whole or not at all: its document is written while the form is checked,
+so that a full disk is a form error (projects/uploads.py), and a file whose note is not
+saved after all is deleted again.
 """
 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +27,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from .models import GroupNote, WorkingGroup
-from .uploads import DOCUMENT_TYPES, check_document, document_extension
+from .uploads import (
+    DOCUMENT_TYPES,
+    check_document,
+    document_extension,
+    store_upload,
+    uploads_kept_only_if_saved,
+)
 
 NOTES_PER_PAGE = 20
 
@@ -78,6 +90,13 @@ class GroupNoteForm(forms.ModelForm):
         upload.name = f"{uuid.uuid4().hex}{extension}"
         return upload
 
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the upload is now on the instance, not yet written
+        if not self.errors:
+            # Written now, while a failed write can still be shown as a form error.
+            # The view (or the admin) deletes it again if the note is not saved.
+            store_upload(self, "attachment")
+
     def save(self, commit: bool = True) -> GroupNote:
         old_name = ""
         if self.instance.pk and "attachment" in self.changed_data:
@@ -89,8 +108,9 @@ class GroupNoteForm(forms.ModelForm):
             )
         note = super().save(commit=commit)
         if commit and old_name and old_name != note.attachment.name:
-            # A replaced or cleared document must not stay behind on the disk.
-            note.attachment.storage.delete(old_name)
+            # A replaced or cleared document must not stay behind on the disk; but only
+            # once the change is committed: a rolled-back save still points to it.
+            transaction.on_commit(partial(note.attachment.storage.delete, old_name), robust=True)
         return note
 
 
@@ -115,6 +135,7 @@ def note_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
+@uploads_kept_only_if_saved()  # outside the transaction: sees whether the note was saved
 def note_add(request: HttpRequest, slug: str) -> HttpResponse:
     group = group_for_member_or_404(request.user, slug)
     if request.method == "POST":
@@ -122,7 +143,8 @@ def note_add(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             form.instance.working_group = group
             form.instance.created_by = request.user
-            note = form.save()
+            with transaction.atomic():  # the note and what its save writes besides
+                note = form.save()
             messages.success(request, _("The note “%(title)s” is saved.") % {"title": note.title})
             return redirect("projects:notes", slug=group.slug)
         messages.error(request, _("The note was not saved. Look at the fields marked in red."))

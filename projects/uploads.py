@@ -11,23 +11,34 @@ importer in meetings. The checks, in order:
 - a zip-based document (docx, odt, xlsx) is judged from the zip's directory alone:
   the number of members, their total unpacked size and how tightly each is packed.
   Nothing is unpacked, so a zip bomb costs a few kilobytes of memory.
+
+An accepted document is then stored while the form is checked, so that a full disk is a
+form error too (``store_upload``, ``uploads_kept_only_if_saved``).
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import io
+import logging
 import struct
 import zipfile
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePath
 
 from django import forms
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 MAX_UPLOAD_SIZE = 10 * MB
@@ -309,3 +320,94 @@ def check_zip_directory(members: list[zipfile.ZipInfo]) -> None:
                 ),
                 code="zip_ratio",
             )
+
+
+# --- Storing -----------------------------------------------------------------------
+#
+# Django writes an uploaded file when the row is saved. By then a form can no longer be
+# shown again: the admin saves the object and its inlines in one transaction and has no
+# way back to the page, so a full disk would be a server error. The document is therefore
+# written while the form is checked, under its final name; a failed write becomes a form
+# error and the row is never saved. The model field then holds the stored name, so saving
+# the row writes nothing more.
+#
+# A file written for a save that then does not happen (another form on the page is not
+# valid, or the save raised and its transaction rolled back) is deleted again by
+# ``uploads_kept_only_if_saved`` around the whole request. The storage itself never
+# leaves a partly written file (config/storage.py).
+
+# A write that failed for want of room: the disk, the quota or the size a file may have.
+NO_ROOM_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+# (model, field name, storage, name) of each file stored in the current request.
+_stored: ContextVar[list[tuple[type[models.Model], str, Storage, str]] | None] = ContextVar(
+    "uploads_stored", default=None
+)
+
+
+def store_error(error: OSError) -> forms.ValidationError:
+    if error.errno in NO_ROOM_ERRORS:
+        return forms.ValidationError(
+            _(
+                "The document could not be saved: the server has no room for it right now. "
+                "Nothing was saved. Please try again later, or tell the staff."
+            ),
+            code="no_room",
+        )
+    return forms.ValidationError(
+        _(
+            "The document could not be saved because of a fault on the server. "
+            "Nothing was saved. Please try again later, or tell the staff."
+        ),
+        code="not_stored",
+    )
+
+
+def store_upload(form: forms.ModelForm, field_name: str) -> None:
+    """Write the new upload in ``form.instance``'s file field to its storage now.
+
+    Call it at the end of the form's validation, when everything else is valid. A write
+    that fails (full disk, read-only folder) becomes a form error on the field; the
+    storage has removed what it wrote. Without ``uploads_kept_only_if_saved`` around the
+    request, a file stored for a form that is then not saved stays on the disk.
+    """
+    file = getattr(form.instance, field_name)
+    if not file or file._committed:  # no new upload: nothing to write
+        return
+    try:
+        # What FileField.pre_save would do when the row is saved.
+        file.save(file.name, file.file, save=False)
+    except OSError as error:
+        logger.error("An uploaded document could not be stored: %s", error)
+        form.add_error(field_name, store_error(error))
+        return
+    stored = _stored.get()
+    if stored is not None:
+        stored.append((type(form.instance), field_name, file.storage, file.name))
+
+
+@contextmanager
+def uploads_kept_only_if_saved() -> Iterator[None]:
+    """Delete, when the block ends, each file ``store_upload`` wrote in it that no saved
+    row points to.
+
+    Put it around a whole view that saves uploads (a decorator, or around the admin's
+    ``changeform_view``), outside the view's transaction: when the block raises, that
+    transaction has rolled back and every file written is deleted; otherwise a file is
+    kept only if its row exists (a page shown again with errors saved none).
+    """
+    stored: list[tuple[type[models.Model], str, Storage, str]] = []
+    token = _stored.set(stored)
+    finished = False
+    try:
+        yield
+        finished = True
+    finally:
+        _stored.reset(token)
+        for model, field_name, storage, name in stored:
+            if finished and model._default_manager.filter(**{field_name: name}).exists():
+                continue
+            try:
+                storage.delete(name)
+            except OSError:  # never hide the error that ended the request
+                logger.exception("A stored upload that was not saved could not be deleted")

@@ -167,7 +167,7 @@ PAGE_CACHE_ENABLED = env_bool("DELAKTIG_PAGE_CACHE", default=True)
 # storage works in production (STORAGES["backups"] in a settings module of your own).
 BACKUP_DIR = env.path("DELAKTIG_BACKUP_DIR", default=BASE_DIR / "backups")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "config.storage.MediaStorage"},  # never a partial file
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     "backups": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -282,7 +282,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True  # read by the server only (config.middleware)
 
 # Email to followers is sent outside the web request, by a worker
-# (`python manage.py db_worker`, a service in docker-compose.yml).
+# (`python manage.py worker`, a service in docker-compose.yml).
 TASKS = {
     "default": {
         "BACKEND": env.str("DJANGO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),

@@ -309,7 +309,9 @@ def test_the_admin_inline_checks_uploads_and_records_the_writer(group, superuser
     assert GroupNote.objects.get().created_by == superuser
 
 
-def test_deleting_a_note_in_the_admin_removes_its_document(note, superuser):
+def test_deleting_a_note_in_the_admin_removes_its_document_once_committed(
+    note, superuser, django_capture_on_commit_callbacks
+):
     inline = GroupNoteInline(WorkingGroup, admin.site)
     request = RequestFactory().post("/")
     request.user = superuser
@@ -328,12 +330,16 @@ def test_deleting_a_note_in_the_admin_removes_its_document(note, superuser):
     assert formset.is_valid(), formset.errors
     storage, name = note.attachment.storage, note.attachment.name
     assert storage.exists(name)
-    formset.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        formset.save()
+        assert storage.exists(name)  # a save that still rolls back keeps its document
     assert not GroupNote.objects.exists()
     assert not storage.exists(name)
 
 
-def test_replacing_a_document_removes_the_old_file(note):
+def test_replacing_a_document_removes_the_old_file_once_committed(
+    note, django_capture_on_commit_callbacks
+):
     from projects.note_views import GroupNoteForm
 
     storage, old_name = note.attachment.storage, note.attachment.name
@@ -343,7 +349,9 @@ def test_replacing_a_document_removes_the_old_file(note):
         instance=note,
     )
     assert form.is_valid(), form.errors
-    form.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        form.save()
+        assert storage.exists(old_name)  # a save that still rolls back keeps its document
     note.refresh_from_db()
     assert note.attachment.name.endswith(".png")
     assert storage.exists(note.attachment.name)

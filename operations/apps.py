@@ -10,3 +10,13 @@ class OperationsConfig(AppConfig):
 
     name = "operations"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import BackupRun
+        from .sets import forget_backup_status
+
+        # The admin's backup warning is cached; a recorded run must show at once.
+        post_save.connect(forget_backup_status, sender=BackupRun, dispatch_uid="backup-status")
+        post_delete.connect(forget_backup_status, sender=BackupRun, dispatch_uid="backup-status")

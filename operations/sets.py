@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
 
@@ -142,3 +143,23 @@ def backup_status() -> BackupStatus:
         last_failure=failure["finished_at"] if failure else None,
         failure_message=failure["message"] if failure else "",
     )
+
+
+STATUS_CACHE_KEY = "operations:backup-status"
+# The backup command runs in a process of its own: with a per-process cache (no
+# DJANGO_CACHE_URL) the web servers learn of its run when this runs out.
+STATUS_CACHE_SECONDS = 60
+
+
+def cached_backup_status() -> BackupStatus:
+    """``backup_status()``, kept in the "default" cache for a minute."""
+    status = cache.get(STATUS_CACHE_KEY)
+    if status is None:
+        status = backup_status()
+        cache.set(STATUS_CACHE_KEY, status, STATUS_CACHE_SECONDS)
+    return status
+
+
+def forget_backup_status(**kwargs) -> None:
+    """Receiver of post_save and post_delete of BackupRun (OperationsConfig.ready)."""
+    cache.delete(STATUS_CACHE_KEY)

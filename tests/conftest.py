@@ -63,7 +63,9 @@ def empty_page_cache():
     from django.core.cache import caches
 
     from meetings.page_cache import CACHE_ALIAS
+    from operations.sets import STATUS_CACHE_KEY
 
     caches[CACHE_ALIAS].clear()
+    caches["default"].delete(STATUS_CACHE_KEY)  # the admin's backup status, likewise
     yield
     caches[CACHE_ALIAS].clear()

@@ -119,7 +119,9 @@ def test_staff_publication_pages_meet_wcag_21_aa(make_page, public_site):
 
     staff = UserFactory(username="sekreterare-axe", is_staff=True)
     staff.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["meetings", "people"])
+        Permission.objects.filter(
+            content_type__app_label__in=["meetings", "people", "operations"]
+        )
     )
     client = Client()
     client.force_login(staff)
@@ -142,6 +144,9 @@ def test_staff_publication_pages_meet_wcag_21_aa(make_page, public_site):
         "names page": reverse("admin:meetings_meeting_names", args=[draft.pk]),
         "names page, published": reverse("admin:meetings_meeting_names", args=[published.pk]),
         "history": reverse("admin:meetings_meeting_history", args=[published.pk]),
+        # No backup has run in the test database: the warning box is on every page too.
+        "backups page": reverse("admin:operations_backuprun_changelist"),
+        "admin index, backup warning": reverse("admin:index"),
     }.items():
         problems += scan(public_site, page, label, path)
     assert not problems, "WCAG 2.1 A/AA violations (axe-core):\n\n" + "\n\n".join(problems)

@@ -15,7 +15,7 @@ PRODUCTION_ENV := \
 	DJANGO_SITE_URL=https://example.org \
 	DATABASE_URL=sqlite:///tmp/x.sqlite3
 
-.PHONY: run test lint format messages vendor clean install bench cluster backup restore
+.PHONY: run test lint format messages vendor clean install bench bench-backup cluster backup restore
 
 run: install
 	$(MANAGE) migrate
@@ -36,6 +36,10 @@ test: install lint
 # (see bench/README.md). About 12 minutes the first time (it generates the data), 7 after.
 bench: install
 	$(PYTHON) -m bench.run $(BENCH_ARGS)
+
+# Backup and restore times and set sizes, demo and `make bench` data (bench/README.md).
+bench-backup: install
+	$(PYTHON) -m bench.backup $(BENCH_ARGS)
 
 # The production setup on this machine: PostgreSQL, Redis, two gunicorn app servers,
 # the task worker and nginx in front, on 127.0.0.1 (see cluster/local.py). As root it

@@ -38,8 +38,9 @@ bench: install
 	$(PYTHON) -m bench.run $(BENCH_ARGS)
 
 # Backup and restore times and set sizes, demo and `make bench` data (bench/README.md).
+# Options: make bench-backup BENCH_BACKUP_ARGS="--scale 0.1"
 bench-backup: install
-	$(PYTHON) -m bench.backup $(BENCH_ARGS)
+	$(PYTHON) -m bench.backup $(BENCH_BACKUP_ARGS)
 
 # The production setup on this machine: PostgreSQL, Redis, two gunicorn app servers,
 # the task worker and nginx in front, on 127.0.0.1 (see cluster/local.py). As root it

@@ -11,8 +11,9 @@ A send that fails or is cut off leaves no row, and a run of the task again (the 
 started again with its id puts back the task it was running, see
 operations/management/commands/worker.py) sends only to the users without one. So no
 email is lost; the one window for a second copy is between the mail server accepting
-an email and the commit of its row. A task that ends FAILED (some sends raised) is not
-run again by itself.
+an email and the commit of its row. When sends fail (the mail server is down, say), the
+task queues itself again for later (``RETRY_MINUTES``), as long as the queue can wait
+(the worker's database backend), and the next run sends only what is missing.
 
 The email holds only what the public protocol page shows about the protocol: the
 series, the working groups, the titles of agenda items and links. No names.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -29,7 +31,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -132,9 +134,24 @@ def protocol_email(
     return message
 
 
+# After a failed send: the next try in 5 minutes, then 30, 2 hours, 6 hours and a day.
+RETRY_MINUTES = (5, 30, 120, 360, 1440)
+
+
+def notify_again_later(meeting_id: int, attempt: int) -> datetime | None:
+    """Queue the next try after ``attempt`` failed; when, or None when there is none."""
+    if attempt >= len(RETRY_MINUTES) or not notify_protocol_followers.get_backend().supports_defer:
+        return None
+    when = timezone.now() + timedelta(minutes=RETRY_MINUTES[attempt])
+    notify_protocol_followers.using(run_after=when).enqueue(meeting_id, attempt=attempt + 1)
+    return when
+
+
 @task()
-def notify_protocol_followers(meeting_id: int) -> int:
-    """Email everyone who follows what a newly published protocol is about. Returns how many."""
+def notify_protocol_followers(meeting_id: int, attempt: int = 0) -> int:
+    """Email everyone who follows what a newly published protocol is about. Returns how many.
+
+    ``attempt`` counts the tries after failed sends (see ``notify_again_later``)."""
     meeting = Meeting.objects.published().select_related("series").filter(pk=meeting_id).first()
     if meeting is None:  # unpublished again, or deleted, before the worker came to it
         return 0
@@ -172,5 +189,9 @@ def notify_protocol_followers(meeting_id: int) -> int:
                 logger.exception("Could not email user %s about meeting %s", user.pk, meeting.pk)
                 failed += 1
     if failed:
-        raise RuntimeError(f"{failed} of {sent + failed} emails about meeting {meeting.pk} failed.")
+        when = notify_again_later(meeting.pk, attempt)
+        later = f"tried again at {when:%Y-%m-%d %H:%M} UTC" if when else "not tried again"
+        raise RuntimeError(
+            f"{failed} of {sent + failed} emails about meeting {meeting.pk} failed; {later}."
+        )
     return sent

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
+import socket
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
 
 from meetings.models import Meeting, ProtocolNotification
 from meetings.notifications import notify_protocol_followers
@@ -290,6 +292,49 @@ def test_one_failing_address_does_not_stop_the_others_and_can_be_retried(
     notify_protocol_followers.enqueue(meeting.pk)
 
     assert [message.to for message in mailoutbox] == [[working.email], [broken.email]]
+
+
+def closed_port() -> int:
+    """A port on this machine where nothing listens: a mail server that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_when_the_mail_server_is_down_the_task_queues_itself_again_for_later(
+    meeting, series, publish, mailoutbox, settings
+):
+    """A real SMTP connection refused: no row, a retry queued in the database backend,
+    and the retry sends what is missing once the server is back."""
+    from django_tasks_db.models import DBTaskResult
+
+    reader = follower(series=[series])
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    publish(meeting)  # queued, not run: the worker would take it
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.args_kwargs == {"args": [meeting.pk], "kwargs": {}}
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    with pytest.raises(RuntimeError, match="1 of 1 emails .* failed; tried again at"):
+        notify_protocol_followers.call(meeting.pk)
+    assert not ProtocolNotification.objects.exists()
+    retry = DBTaskResult.objects.exclude(pk=queued.pk).get()
+    assert retry.args_kwargs == {"args": [meeting.pk], "kwargs": {"attempt": 1}}
+    wait = retry.run_after - timezone.now()
+    assert datetime.timedelta(minutes=4) < wait <= datetime.timedelta(minutes=5)
+
+    # The last try queues nothing more.
+    with pytest.raises(RuntimeError, match="not tried again"):
+        notify_protocol_followers.call(meeting.pk, attempt=5)
+    assert DBTaskResult.objects.count() == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notify_protocol_followers.call(meeting.pk, attempt=1) == 1
+    assert [message.to for message in mailoutbox] == [[reader.email]]
+    assert ProtocolNotification.objects.filter(user=reader, meeting=meeting).exists()
 
 
 def test_turning_email_off_on_my_page_stops_the_emails(

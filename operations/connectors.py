@@ -8,17 +8,19 @@ file copy) and ``pg_dump --format=custom``. What is added here:
   the dump while the site writes;
 - a restore that is all or nothing. SQLite: the backup API again, into the live
   database, in one step. PostgreSQL: the tables present are dropped and the dump is
-  loaded in one transaction (``pg_restore`` to SQL, piped to ``psql
-  --single-transaction``), so a failed restore leaves the database as it was, and
+  loaded in one transaction (``pg_restore`` to SQL, piped to ``psql``, committed only
+  when all of it went in), so a failed restore leaves the database as it was, and
   tables of newer migrations cannot linger beside an older dump.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,10 +148,13 @@ class PostgresConnector(PgDumpBinaryConnector):
             cursor.execute(SCHEMA_OBJECTS)
             drops = [row[0] for row in cursor.fetchall()]
         connection.close()  # no session of ours may hold a lock on what is dropped
-        prelude = "SET client_min_messages = warning;\n" + "".join(f"{d}\n" for d in drops)
+        # One transaction, committed only once pg_restore has written the whole dump: a
+        # pg_restore that fails halfway must not leave psql to commit half a database.
+        prelude = "SET client_min_messages = warning;\nBEGIN;\n"
+        prelude += "".join(f"{drop}\n" for drop in drops)
         load = self.command("psql")
         env = self._env
-        load += ["--single-transaction", "--set", "ON_ERROR_STOP=on", "--quiet", "--no-psqlrc"]
+        load += ["--set", "ON_ERROR_STOP=on", "--quiet", "--no-psqlrc"]
         to_sql = [
             shutil.which("pg_restore") or "pg_restore",
             "--no-owner",
@@ -157,27 +162,37 @@ class PostgresConnector(PgDumpBinaryConnector):
             "--file=-",
             str(path),
         ]
-        full_env = {**os.environ, **env}
+        # Error output goes to files: a pipe nobody reads until the end could fill and stall.
         with (
-            subprocess.Popen(to_sql, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as sql,  # noqa: S603
+            tempfile.TemporaryFile() as sql_errors,
+            tempfile.TemporaryFile() as psql_errors,
+            subprocess.Popen(to_sql, stdout=subprocess.PIPE, stderr=sql_errors) as sql,  # noqa: S603
             subprocess.Popen(  # noqa: S603
                 load,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=full_env,
+                stderr=psql_errors,
+                env={**os.environ, **env},
             ) as psql,
         ):
             try:
                 psql.stdin.write(prelude.encode())
                 shutil.copyfileobj(sql.stdout, psql.stdin, CHUNK)
-                psql.stdin.close()
+                if sql.wait() == 0:
+                    psql.stdin.write(b"COMMIT;\n")
+                psql.stdin.close()  # without COMMIT, psql ends and the server rolls back
             except BrokenPipeError:
-                pass  # psql stopped at an error; its message follows
-            sql_errors = sql.stderr.read().decode(errors="replace")
-            psql_errors = psql.stderr.read().decode(errors="replace")
-        if sql.returncode or psql.returncode:
-            raise RestoreFailed((psql_errors or sql_errors).strip()[-2000:])
+                # psql stopped at an error (its message follows). Stop pg_restore too: it
+                # would wait forever to write the rest of the dump into a pipe nobody reads.
+                sql.kill()
+                with contextlib.suppress(BrokenPipeError):
+                    psql.stdin.close()
+            psql.wait()
+            sql.wait()
+            if psql.returncode or sql.returncode:
+                message = psql_errors if psql.returncode else sql_errors
+                message.seek(0)
+                raise RestoreFailed(message.read().decode(errors="replace").strip()[-2000:])
 
 
 def connector_for_database():

@@ -8,6 +8,7 @@ was never finished, and it is neither listed as a set nor restored.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -129,6 +132,19 @@ class BackupStatus:
 
     def needs_attention(self, now: datetime | None = None) -> bool:
         return self.failed_last or self.too_old(now)
+
+
+def record_run(kind: str, status: str, started: datetime, **fields) -> None:
+    """Record a finished backup or restore run. A database that is down must not hide the
+    run's own outcome, which the command's output and exit status report already."""
+    from .models import BackupRun
+
+    try:
+        BackupRun.objects.create(
+            kind=kind, status=status, started_at=started, finished_at=timezone.now(), **fields
+        )
+    except Exception:
+        logger.exception("Could not record the %s run", kind)
 
 
 def backup_status() -> BackupStatus:

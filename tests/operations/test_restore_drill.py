@@ -8,6 +8,8 @@ their own processes, as an operator would.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import stat
 
 import pytest
@@ -140,3 +142,58 @@ def test_a_set_from_an_older_version_gets_the_newer_migrations(tmp_path):
     assert "migreringar nyare än säkerhetskopian kördes" in restored.stdout
     assert target.manage("migrate", "--check", check=False).returncode == 0
     assert target.counts()["operations.backuprun"] == 1  # the restore could record itself
+
+
+def test_a_restore_whose_rows_differ_from_the_manifest_fails_loudly(drill, tmp_path):
+    """A manifest that promises more than the dump holds: restored, said, and exit 1."""
+    source = drill["source"]
+    name = "delaktig-20200201T000000Z"
+    shutil.copytree(source.backups / drill["name"], source.backups / name)
+    manifest_path = source.backups / name / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["row_counts"]["meetings.meeting"] += 1
+    manifest["sha256"] = manifest_digest(manifest)
+    manifest_path.write_text(json.dumps(manifest))
+
+    target = Site(tmp_path, "short", source.backups)
+    restored = target.manage("restore", name, check=False)
+    assert restored.returncode == 1
+    assert "meetings.meeting" in restored.stdout and "skiljer sig" in restored.stdout
+    assert "2 modeller" not in restored.stderr and "1 modeller" in restored.stderr
+    assert "innan webbplatsen används igen" in restored.stderr
+
+
+@pytest.mark.cluster  # PostgreSQL only: in make test it runs in the PostgreSQL pass
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL only"
+)
+def test_a_restore_that_fails_halfway_leaves_the_database_as_it_was(drill, tmp_path):
+    """psql stops at an error in the middle of the dump: nothing of it stays, and the
+    restore ends at once instead of waiting on pg_restore."""
+    target = Site(tmp_path, "blocked", drill["source"].backups)
+    target.manage("migrate", "-v0")
+    target.shell(
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('CREATE TABLE kept (n int)')\n"
+        "    cursor.execute('INSERT INTO kept VALUES (1)')\n"
+        "    cursor.execute('DROP TABLE meetings_meeting CASCADE')\n"
+        "    cursor.execute('CREATE VIEW meetings_meeting AS SELECT 1 AS id')\n"
+    )
+    before = target.shell(LIST_TABLES)
+    failed = target.manage("restore", drill["name"], "--force", check=False, timeout=120)
+    assert failed.returncode == 1
+    assert "Återställningen misslyckades, och databasen lämnades som den var" in failed.stderr
+    assert "meetings_meeting" in failed.stderr
+    assert target.shell(LIST_TABLES) == before
+
+
+LIST_TABLES = (
+    "from django.db import connection\n"
+    "with connection.cursor() as cursor:\n"
+    "    cursor.execute(\"SELECT tablename FROM pg_tables WHERE schemaname = 'public' \"\n"
+    '                   "ORDER BY 1")\n'
+    "    print([row[0] for row in cursor.fetchall()])\n"
+    "    cursor.execute('SELECT n FROM kept')\n"
+    "    print(cursor.fetchall())\n"
+)

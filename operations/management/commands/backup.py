@@ -7,7 +7,6 @@ command instead.
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime, timedelta
 
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from operations.backup import create_backup
 from operations.models import BackupRun
-from operations.sets import list_sets
+from operations.sets import list_sets, record_run
 
-logger = logging.getLogger(__name__)
+KIND = BackupRun.Kind.BACKUP
 
 
 def next_run(now: datetime, at: tuple[int, int]) -> datetime:
@@ -76,9 +75,11 @@ class Command(BaseCommand):
             result = create_backup(progress=self.stdout.write, now=started, retention=retention)
         except Exception as error:
             self.stderr.write(_("The backup failed: %(error)s") % {"error": error})
-            record(started, BackupRun.Status.FAILED, message=str(error)[:2000])
+            record_run(KIND, BackupRun.Status.FAILED, started, message=str(error)[:2000])
             return False
-        record(started, BackupRun.Status.SUCCEEDED, set_name=result.name, size=result.size)
+        record_run(
+            KIND, BackupRun.Status.SUCCEEDED, started, set_name=result.name, size=result.size
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 _("Backup set %(name)s written (%(size)s).")
@@ -93,17 +94,3 @@ class Command(BaseCommand):
         for found in list_sets():
             state = "" if found.complete else _(" (unfinished)")
             self.stdout.write(f"{found.name}  {filesizeformat(found.size)}{state}")
-
-
-def record(started, status, **fields) -> None:
-    """Record the run; a database that is down must not hide the backup's own outcome."""
-    try:
-        BackupRun.objects.create(
-            kind=BackupRun.Kind.BACKUP,
-            status=status,
-            started_at=started,
-            finished_at=timezone.now(),
-            **fields,
-        )
-    except Exception:  # the exit status and output report the backup already
-        logger.exception("Could not record the backup run")

@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 
 from operations.models import BackupRun
 from operations.restore import RestoreFailed, SetRefused, restore_backup
+from operations.sets import record_run
+
+KIND, FAILED = BackupRun.Kind.RESTORE, BackupRun.Status.FAILED
 
 
 class Command(BaseCommand):
@@ -23,15 +26,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = timezone.now()
+        name = options["set"]
         try:
-            result = restore_backup(
-                options["set"], force=options["force"], progress=self.stdout.write
-            )
+            result = restore_backup(name, force=options["force"], progress=self.stdout.write)
         except SetRefused as refusal:
             raise CommandError(
                 _("Nothing was restored, and nothing was changed: %(reason)s") % {"reason": refusal}
             ) from refusal
         except RestoreFailed as failure:
+            record_run(KIND, FAILED, started, set_name=name, message=str(failure)[:2000])
             raise CommandError(
                 _("The restore failed, and the database was left as it was: %(reason)s")
                 % {"reason": failure}
@@ -43,24 +46,27 @@ class Command(BaseCommand):
                     _("  %(model)s: %(expected)s in the set, %(found)s now")
                     % {"model": label, "expected": expected, "found": found}
                 )
-        else:
-            self.stdout.write(
-                _("Every model matches the manifest: %(models)s models, %(rows)s rows.")
-                % {"models": result.models, "rows": result.rows}
-            )
+            message = _(
+                "The set was restored, but %(count)s models do not hold the rows the manifest "
+                "lists. Check the set and the restored data before the site is used again."
+            ) % {"count": len(result.differences)}
+            record_run(KIND, FAILED, started, set_name=name, message=message)
+            raise CommandError(message)
+        self.stdout.write(
+            _("Every model matches the manifest: %(models)s models, %(rows)s rows.")
+            % {"models": result.models, "rows": result.rows}
+        )
         if result.migrated:
             self.stdout.write(
                 _("Applied %(count)s migrations newer than the set.")
                 % {"count": len(result.migrated)}
             )
-        BackupRun.objects.create(
-            kind=BackupRun.Kind.RESTORE,
-            status=BackupRun.Status.SUCCEEDED,
+        safety = result.safety_backup
+        record_run(
+            KIND,
+            BackupRun.Status.SUCCEEDED,
+            started,
             set_name=result.name,
-            started_at=started,
-            finished_at=timezone.now(),
-            message=_("Backup of the replaced data: %(name)s") % {"name": result.safety_backup}
-            if result.safety_backup
-            else "",
+            message=_("Backup of the replaced data: %(name)s") % {"name": safety} if safety else "",
         )
         self.stdout.write(self.style.SUCCESS(_("Restored %(name)s.") % {"name": result.name}))

@@ -35,7 +35,9 @@ while not stop.exists():
             for order in range(1, 4):
                 AgendaItem.objects.create(meeting=meeting, order=order, title=f"Punkt {order}")
             for order in range(2):
-                Attendance.objects.create(meeting=meeting, order=order, name_as_written=f"N {order}")
+                Attendance.objects.create(
+                    meeting=meeting, order=order, name_as_written=f"N {order}"
+                )
             note = GroupNote(working_group=group, title=f"Runda {rounds}")
             note.attachment.save(f"runda-{rounds}.txt", ContentFile(b"x" * 2000), save=False)
             note.save()

@@ -119,9 +119,7 @@ def test_staff_publication_pages_meet_wcag_21_aa(make_page, public_site):
 
     staff = UserFactory(username="sekreterare-axe", is_staff=True)
     staff.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["meetings", "people", "operations"]
-        )
+        Permission.objects.filter(content_type__app_label__in=["meetings", "people", "operations"])
     )
     client = Client()
     client.force_login(staff)

@@ -28,12 +28,9 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +46,7 @@ from bench.run import (
     machine_info,
     manage,
     now_iso,
-    raise_on_sigterm,
+    run_reported,
     start_cluster,
     timed,
 )
@@ -434,29 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     if load > 1.0:
         log(f"warning: the load average is {load:.1f} before the start; times will be longer")
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGTERM, raise_on_sigterm)
-    status = 1
-    try:
-        with contextlib.ExitStack() as stack:
-            execute(options, report, stack)
-        report["completed"] = True
-        status = 0
-    except HarnessError as error:
-        report["error"] = str(error)
-        log(f"FAILED: {error}")
-    except KeyboardInterrupt:
-        report["error"] = "interrupted"
-        log("interrupted; PostgreSQL is stopped")
-        status = 130
-    except Exception as error:  # the report must still be written
-        report["error"] = f"{type(error).__name__}: {error}"
-        report["traceback"] = traceback.format_exc()
-        traceback.print_exc()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    report["finished_at"] = now_iso()
-    report["seconds"] = round(time.monotonic() - started, 1)
+    status = run_reported(execute, options, report, stopped="PostgreSQL")
     if report.get("cases"):
         print(
             "\nBackup and restore (seconds: wall clock of manage.py; sizes as stored; "

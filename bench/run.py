@@ -1027,6 +1027,36 @@ def finish(report: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def run_reported(execute, options, report: dict, *, stopped: str) -> int:
+    """Run ``execute(options, report, stack)`` and record in ``report`` whether it completed,
+    its error and its times, whatever happens; returns the exit status. ``stopped`` names
+    what the stack stops on an interrupt."""
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGTERM, raise_on_sigterm)
+    status = 1
+    try:
+        with contextlib.ExitStack() as stack:
+            execute(options, report, stack)
+        report["completed"] = True
+        status = 0
+    except HarnessError as error:
+        report["error"] = str(error)
+        log(f"FAILED: {error}")
+    except KeyboardInterrupt:
+        report["error"] = "interrupted"
+        log(f"interrupted; {stopped} are stopped")
+        status = 130
+    except Exception as error:  # the report must still be written
+        report["error"] = f"{type(error).__name__}: {error}"
+        report["traceback"] = traceback.format_exc()
+        traceback.print_exc()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    report["finished_at"] = now_iso()
+    report["seconds"] = round(time.monotonic() - started, 1)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     options.workdir.mkdir(parents=True, exist_ok=True)
@@ -1047,29 +1077,7 @@ def main(argv: list[str] | None = None) -> int:
             f"warning: the load average is {load:.1f} before the start; other processes on these "
             "2 cores will lower every figure (see load_average_at_start in the JSON)"
         )
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGTERM, raise_on_sigterm)
-    status = 1
-    try:
-        with contextlib.ExitStack() as stack:
-            execute(options, report, stack)
-        report["completed"] = True
-        status = 0
-    except HarnessError as error:
-        report["error"] = str(error)
-        log(f"FAILED: {error}")
-    except KeyboardInterrupt:
-        report["error"] = "interrupted"
-        log("interrupted; PostgreSQL and gunicorn are stopped")
-        status = 130
-    except Exception as error:  # the report must still be written
-        report["error"] = f"{type(error).__name__}: {error}"
-        report["traceback"] = traceback.format_exc()
-        traceback.print_exc()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    report["finished_at"] = now_iso()
-    report["seconds"] = round(time.monotonic() - started, 1)
+    status = run_reported(execute, options, report, stopped="PostgreSQL and gunicorn")
     text = finish(report)
     print(text, flush=True)
     options.output.parent.mkdir(parents=True, exist_ok=True)

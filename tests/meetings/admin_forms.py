@@ -27,7 +27,12 @@ def form_values(form) -> dict:
 
 def change_form_data(client, meeting) -> dict:
     """GET the change page of ``meeting`` and return what posting it unchanged would send."""
-    response = client.get(change_url(meeting))
+    return admin_change_data(client, change_url(meeting))
+
+
+def admin_change_data(client, url: str) -> dict:
+    """GET an admin change page and return what posting it unchanged would send."""
+    response = client.get(url)
     assert response.status_code == 200
     data = form_values(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:

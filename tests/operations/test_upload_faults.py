@@ -28,7 +28,7 @@ from django.urls import reverse
 from config.storage import MediaStorage
 from projects.models import GroupNote
 from tests.factories import MembershipFactory, PersonFactory, UserFactory, WorkingGroupFactory
-from tests.meetings.admin_forms import add_row, form_values
+from tests.meetings.admin_forms import add_row, admin_change_data
 
 pytestmark = pytest.mark.django_db
 
@@ -245,17 +245,8 @@ def group_url(group) -> str:
 
 
 def group_change_data(client, group) -> dict:
-    """What saving the group's admin page unchanged would post (see admin_forms.py)."""
-    response = client.get(group_url(group))
-    assert response.status_code == 200
-    data = form_values(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data |= form_values(formset.management_form)
-        data[f"{formset.prefix}-TOTAL_FORMS"] = formset.initial_form_count()
-        for form in formset.initial_forms:
-            data |= form_values(form)
-    return data
+    """What saving the group's admin page unchanged would post."""
+    return admin_change_data(client, group_url(group))
 
 
 def post_group_with_note(client, group, content: bytes, **changes):

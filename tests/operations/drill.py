@@ -39,6 +39,15 @@ def new_database_url(folder: Path, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without the settings the test run itself was given."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DELAKTIG_", "DATABASE_URL"))
+    }
+
+
 @dataclass
 class Site:
     folder: Path
@@ -53,11 +62,7 @@ class Site:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("DJANGO_", "DELAKTIG_", "DATABASE_URL"))
-        }
+        env = clean_environment()
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.local",
             DJANGO_DEBUG="1",  # static files from the finders; no collectstatic

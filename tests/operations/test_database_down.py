@@ -30,6 +30,7 @@ from django.urls import path, reverse
 from cluster.local import NO_CONTROL_SOCKET, free_port
 from meetings.page_cache import cache_public_page
 from tests import postgres_harness as pg
+from tests.operations.drill import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "Tjänsten är tillfälligt otillgänglig"
@@ -344,11 +345,7 @@ print(json.dumps(report))
 def outage(tmp_path_factory) -> dict:
     """What one process saw while its database could not be opened, and after."""
     folder = tmp_path_factory.mktemp("outage") / "not-yet"
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DATABASE_URL", "DELAKTIG_"))
-    }
+    environment = clean_environment()
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
@@ -498,11 +495,7 @@ def site(postgres, tmp_path):
     """gunicorn (two workers) with the production settings over the private PostgreSQL,
     migrated and holding one published protocol in a working group."""
     port = free_port()
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DELAKTIG_")) and name != "DATABASE_URL"
-    }
+    environment = clean_environment()
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="database-down-test-only-" + "x7Kq2" * 8,

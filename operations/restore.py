@@ -65,6 +65,10 @@ DATA_MODELS = (
 )
 
 
+class PartlyRestored(RuntimeError):
+    """The database was restored but the media files were not; the message says what to do."""
+
+
 class SetRefused(RuntimeError):
     """The set cannot be restored; nothing was touched. The message says why, in Swedish."""
 
@@ -239,7 +243,12 @@ def data_present() -> list[str]:
     for model in models:
         if count := counts.get(model._meta.label_lower):
             found.append(f"{count} {model._meta.verbose_name_plural}")
-    media = sum(1 for _name in walk_storage(default_storage))
+    try:
+        media = sum(1 for _name in walk_storage(default_storage))
+    except OSError as error:
+        raise SetRefused(
+            _("The media folder cannot be read: %(error)s") % {"error": error}
+        ) from error
     if media:
         found.append(_("%(count)s media files") % {"count": media})
     return found
@@ -299,7 +308,22 @@ def restore_backup(
         connector.restore_file(database)
         connection.close()
         progress(_("Restoring the media files …"))
-        restore_media(media, members, progress)
+        try:
+            restore_media(media, members, progress)
+        except (OSError, RestoreFailed) as error:
+            raise PartlyRestored(
+                _(
+                    "The database is restored, but the media files could not be: %(error)s. "
+                    "Make room or fix the media folder, then restore the set again with "
+                    "--force."
+                )
+                % {"error": error}
+                + (
+                    " " + _("What was replaced is kept in %(name)s.") % {"name": safety_backup}
+                    if safety_backup
+                    else ""
+                )
+            ) from error
 
     tables = {
         label: table

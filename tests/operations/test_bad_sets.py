@@ -188,3 +188,16 @@ def test_the_right_key_restores_the_encrypted_set(site, keys, tmp_path):
     counts, expected = target.counts(), site.baseline
     for label in ("meetings.meeting", "people.person", "projects.groupnote"):
         assert counts[label] == expected[label]
+
+
+def test_a_media_folder_that_cannot_be_read_is_refused_before_anything_changes(site, tmp_path):
+    target = Site(tmp_path, "no-media", site.backups)
+    target.manage("migrate", "-v0")
+    target.media.rmdir()
+    target.media.write_text("a file where the media folder should be")
+    refused = target.manage("restore", site.plain_set, check=False)
+    assert refused.returncode == 1
+    assert "Inget återställdes och inget ändrades" in refused.stderr
+    assert "Mediemappen kan inte läsas" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert target.counts()["meetings.meeting"] == 0

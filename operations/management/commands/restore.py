@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from operations.models import BackupRun
-from operations.restore import RestoreFailed, SetRefused, restore_backup
+from operations.restore import PartlyRestored, RestoreFailed, SetRefused, restore_backup
 from operations.sets import record_run
 
 KIND, FAILED = BackupRun.Kind.RESTORE, BackupRun.Status.FAILED
@@ -33,6 +33,9 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Nothing was restored, and nothing was changed: %(reason)s") % {"reason": refusal}
             ) from refusal
+        except PartlyRestored as failure:
+            record_run(KIND, FAILED, started, set_name=name, message=str(failure)[:2000])
+            raise CommandError(str(failure)) from failure
         except RestoreFailed as failure:
             record_run(KIND, FAILED, started, set_name=name, message=str(failure)[:2000])
             raise CommandError(

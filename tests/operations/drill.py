@@ -30,7 +30,7 @@ def new_database_url(folder: Path, name: str) -> str:
         return f"sqlite:///{folder / f'{name}.sqlite3'}"
     import psycopg
 
-    database = f"drill_{name}_{secrets.token_hex(4)}"
+    database = f"drill_{name.replace('-', '_')}_{secrets.token_hex(4)}"
     parts = urlsplit(harness_url)
     with psycopg.connect(
         urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=10

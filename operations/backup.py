@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
+from typing import BinaryIO
 
 import django
 from dbbackup import utils as dbbackup_utils
@@ -57,20 +58,29 @@ def delaktig_version() -> str:
 
 
 def model_tables() -> dict[str, str]:
-    """{model label: table} for every table Django manages, many-to-many tables included."""
+    """{model label: table} for every table Django manages (many-to-many tables included)
+    that the database has: a set from an older version lacks the newer ones."""
+    present = set(connection.introspection.table_names())
     tables = {}
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
-        if meta.managed and not meta.proxy and not meta.swapped:
+        if meta.managed and not meta.proxy and not meta.swapped and meta.db_table in present:
             tables[meta.label_lower] = meta.db_table
     return tables
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as file:
-        while chunk := file.read(CHUNK):
-            digest.update(chunk)
+        return copy_hashing(file, None)
+
+
+def copy_hashing(source: BinaryIO, target: BinaryIO | None) -> str:
+    """Copy ``source`` to ``target`` (if any) in chunks; the SHA-256 of what was read."""
+    digest = hashlib.sha256()
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        if target is not None:
+            target.write(chunk)
     return digest.hexdigest()
 
 
@@ -183,8 +193,7 @@ def create_backup(
         started += timedelta(seconds=1)
         name = set_name_for(started)
     connector = connector_for_database()
-    present = set(connection.introspection.table_names())
-    tables = {label: table for label, table in model_tables().items() if table in present}
+    tables = model_tables()
     with tempfile.TemporaryDirectory(prefix="delaktig-backup-") as scratch:
         scratch_dir = Path(scratch)
         dump = scratch_dir / f"database.{connector.extension}"

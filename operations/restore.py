@@ -41,11 +41,11 @@ from packaging.version import InvalidVersion, Version
 
 from .backup import (
     MANIFEST_FORMAT,
+    copy_hashing,
     create_backup,
     delaktig_version,
     manifest_digest,
     model_tables,
-    sha256_of,
     walk_storage,
 )
 from .connectors import CHUNK, RestoreFailed, connector_for_database, count_rows
@@ -118,7 +118,7 @@ def fetch_part(storage: Storage, name: str, part: str, manifest: dict, folder: P
         )
     target = folder / PurePosixPath(entry["file"]).name
     with storage.open(stored, "rb") as source, open(target, "wb") as out:
-        shutil.copyfileobj(source, out, CHUNK)
+        sha256 = copy_hashing(source, out)  # the part is read once, checked twice
     if target.stat().st_size != entry["size"]:
         raise SetRefused(
             _(
@@ -127,7 +127,7 @@ def fetch_part(storage: Storage, name: str, part: str, manifest: dict, folder: P
             )
             % {"file": entry["file"], "actual": target.stat().st_size, "expected": entry["size"]}
         )
-    if sha256_of(target) != entry["sha256"]:
+    if sha256 != entry["sha256"]:
         raise SetRefused(
             _("The part %(file)s does not match its checksum: the set is damaged.")
             % {"file": entry["file"]}
@@ -230,19 +230,13 @@ def media_members(path: Path, expected: int) -> list[tarfile.TarInfo]:
 
 def data_present() -> list[str]:
     """What the database and media folder hold that a restore would replace."""
-    present = connection.introspection.table_names()
-    models = [apps.get_model(label) for label in DATA_MODELS]
-    tables = {
-        model._meta.label_lower: model._meta.db_table
-        for model in models
-        if model._meta.db_table in present
-    }
-    found = []
+    tables = {label: table for label, table in model_tables().items() if label in DATA_MODELS}
     with connection.cursor() as cursor:
         counts = count_rows(cursor, tables)
-    for model in models:
-        if count := counts.get(model._meta.label_lower):
-            found.append(f"{count} {model._meta.verbose_name_plural}")
+    found = []
+    for label in DATA_MODELS:
+        if count := counts.get(label):
+            found.append(f"{count} {apps.get_model(label)._meta.verbose_name_plural}")
     try:
         media = sum(1 for _name in walk_storage(default_storage))
     except OSError as error:
@@ -326,9 +320,7 @@ def restore_backup(
             ) from error
 
     tables = {
-        label: table
-        for label, table in model_tables().items()
-        if label in manifest["row_counts"] and table in connection.introspection.table_names()
+        label: table for label, table in model_tables().items() if label in manifest["row_counts"]
     }
     with connection.cursor() as cursor:
         counts = count_rows(cursor, tables)

@@ -115,12 +115,6 @@ WHERE n.nspname = current_schema()
 class PostgresConnector(PgDumpBinaryConnector):
     extension = "pgdump"
 
-    def command(self, program: str) -> list[str]:
-        """The program with the connection arguments dbbackup builds for the ORM's settings."""
-        target, env = parse_postgres_settings(self)
-        self._env = env
-        return [shutil.which(program) or program, *target.split()]
-
     def dump(self, target: Path, tables: dict[str, str]) -> Snapshot:
         """pg_dump into ``target`` from a snapshot whose rows are counted here too."""
         with transaction.atomic(), connection.cursor() as cursor:
@@ -152,8 +146,9 @@ class PostgresConnector(PgDumpBinaryConnector):
         # pg_restore that fails halfway must not leave psql to commit half a database.
         prelude = "SET client_min_messages = warning;\nBEGIN;\n"
         prelude += "".join(f"{drop}\n" for drop in drops)
-        load = self.command("psql")
-        env = self._env
+        # psql connects as the ORM does: dbbackup's arguments and environment for it.
+        target, env = parse_postgres_settings(self)
+        load = [shutil.which("psql") or "psql", *target.split()]
         load += ["--set", "ON_ERROR_STOP=on", "--quiet", "--no-psqlrc"]
         to_sql = [
             shutil.which("pg_restore") or "pg_restore",

@@ -76,36 +76,23 @@ class Site:
         env.update(self.extra_env)
         return env
 
-    def manage(self, *args: str, check: bool = True, timeout: int = 600):
+    def run(self, argv: list[str], *, check: bool = True, timeout: int = 600):
+        """Run ``argv`` with this site's environment; with ``check``, fail on an error."""
         result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            argv, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
         )
         if check and result.returncode != 0:
             raise AssertionError(
-                f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
+                f"{' '.join(argv[1:])} failed ({result.returncode}):\n"
                 f"{result.stdout}\n{result.stderr}"
             )
         return result
 
+    def manage(self, *args: str, check: bool = True, timeout: int = 600):
+        return self.run([sys.executable, "manage.py", *args], check=check, timeout=timeout)
+
     def python(self, *args: str, timeout: int = 600) -> str:
-        result = subprocess.run(
-            [sys.executable, *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise AssertionError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
-        return result.stdout
+        return self.run([sys.executable, *args], timeout=timeout).stdout
 
     def shell(self, code: str) -> str:
         return self.manage("shell", "-v0", "-c", code).stdout
